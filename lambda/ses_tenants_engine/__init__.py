@@ -1,0 +1,1 @@
+"""ses_tenants_engine."""

@@ -1,0 +1,1 @@
+"""tenantctl subcommands (one module each, exposing ``register(subparsers)``)."""
