@@ -1,0 +1,198 @@
+"""boto3 clients for the engine: explicit adaptive retries, pool sized to the concurrency, call counting.
+
+The endpoint is left to boto3 itself (``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_SESV2`` or an explicit
+``endpoint_url``), so the same code talks to SES and to the local endpoint.
+
+Throttling is botocore's job (adaptive retry mode, set explicitly because the default is still ``legacy``).
+One exception: botocore classifies ``LimitExceededException`` as throttling, but from ``CreateTenant`` it means
+the account's tenant quota is reached, which no retry can fix. :func:`install_quota_guard` vetoes those retries
+so the error surfaces at once and the applier turns it into a clear quota error.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+DEFAULT_CONCURRENCY = 16
+DEFAULT_MAX_ATTEMPTS = 10
+NO_RETRY_ON_CREATE = ("LimitExceededException",)
+
+
+@dataclass(frozen=True)
+class AwsContext:
+    """Where the engine works: resolves bare resource names and reputation-policy ARNs.
+
+    Parameters
+    ----------
+    partition, region, account : str
+        The AWS partition (``aws``, ``aws-cn``, ...), region and account id.
+    """
+
+    partition: str
+    region: str
+    account: str
+
+    @classmethod
+    def from_function_arn(cls, arn: str) -> AwsContext:
+        """Parse ``arn:<partition>:lambda:<region>:<account>:function:<name>``."""
+        parts = arn.split(":")
+        if len(parts) < 6 or parts[0] != "arn":
+            raise ValueError(f"not an ARN: {arn!r}")
+        return cls(partition=parts[1], region=parts[3], account=parts[4])
+
+
+class CallCounter:
+    """Thread-safe count of API calls (``calls``: one per client call) and HTTP attempts (with retries)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: Counter[str] = Counter()
+        self.attempts: Counter[str] = Counter()
+
+    def attach(self, client: Any) -> None:
+        events = client.meta.events
+        service = client.meta.service_model.service_id.hyphenize()
+        events.register(f"before-call.{service}", self._on_call)
+        events.register(f"before-send.{service}", self._on_send)
+
+    def _on_call(self, model: Any = None, **_: Any) -> None:
+        with self._lock:
+            self.calls[model.name if model is not None else "?"] += 1
+
+    def _on_send(self, request: Any = None, **_: Any) -> None:
+        name = getattr(getattr(request, "context", None), "get", lambda *_: None)("operation_name") if request else None
+        with self._lock:
+            self.attempts[name or "?"] += 1
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.calls)
+
+    def total(self) -> int:
+        with self._lock:
+            return sum(self.calls.values())
+
+    def writes(self) -> int:
+        """Count calls that change state (everything but Get*/List*)."""
+        with self._lock:
+            return sum(n for k, n in self.calls.items() if not k.startswith(("Get", "List")))
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.attempts.clear()
+
+
+def _veto_quota_retry(response: Any = None, caught_exception: Any = None, **_: Any) -> bool | None:
+    """``needs-retry.sesv2.CreateTenant`` handler: never retry a quota error.
+
+    Runs before botocore's generic retry handler (more specific event); returning ``False`` makes the
+    endpoint stop retrying (``None`` lets the generic handler decide).
+    """
+    if response is None:
+        return None
+    parsed = response[1] if isinstance(response, tuple) and len(response) > 1 else None
+    code = (parsed or {}).get("Error", {}).get("Code") if isinstance(parsed, dict) else None
+    if code in NO_RETRY_ON_CREATE:
+        return False
+    return None
+
+
+def install_quota_guard(client: Any) -> None:
+    """Make ``LimitExceededException`` from ``CreateTenant`` non-retryable on ``client``."""
+    client.meta.events.register_first("needs-retry.sesv2.CreateTenant", _veto_quota_retry)
+
+
+@dataclass
+class ClientFactory:
+    """Creates (once) and hands out the engine's boto3 clients.
+
+    Parameters
+    ----------
+    region : str, optional
+        Region; default from the environment.
+    endpoint_url : str, optional
+        Explicit endpoint; by default boto3 reads ``AWS_ENDPOINT_URL`` itself.
+    concurrency : int
+        Tenants worked on in parallel; also the HTTP pool size.
+    max_attempts : int
+        botocore total attempts per call (adaptive mode).
+    session : boto3.Session, optional
+        Session to build clients from.
+    """
+
+    region: str | None = None
+    endpoint_url: str | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    session: Any = None
+    counter: CallCounter = field(default_factory=CallCounter)
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _context: AwsContext | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, region: str | None = None, endpoint_url: str | None = None) -> ClientFactory:
+        """Build a factory with concurrency/attempts from ``SES_TENANTS_CONCURRENCY`` / ``SES_TENANTS_MAX_ATTEMPTS``."""
+        return cls(
+            region=region,
+            endpoint_url=endpoint_url,
+            concurrency=int(os.environ.get("SES_TENANTS_CONCURRENCY", DEFAULT_CONCURRENCY)),
+            max_attempts=int(os.environ.get("SES_TENANTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
+        )
+
+    def config(self) -> Config:
+        """Return the botocore config every client uses."""
+        return Config(
+            retries={"mode": "adaptive", "max_attempts": self.max_attempts},
+            max_pool_connections=max(10, self.concurrency + 2),
+            connect_timeout=10,
+            read_timeout=30,
+        )
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            client = self._clients.get(service)
+            if client is None:
+                session = self.session or boto3.session.Session()
+                kwargs: dict[str, Any] = {"config": self.config()}
+                if self.region:
+                    kwargs["region_name"] = self.region
+                if self.endpoint_url:
+                    kwargs["endpoint_url"] = self.endpoint_url
+                client = session.client(service, **kwargs)
+                if service == "sesv2":
+                    install_quota_guard(client)
+                self.counter.attach(client)
+                self._clients[service] = client
+            return client
+
+    def sesv2(self) -> Any:
+        """Return the SES v2 client."""
+        return self._client("sesv2")
+
+    def s3(self) -> Any:
+        """Return the S3 client (spec assets)."""
+        return self._client("s3")
+
+    def context(self) -> AwsContext:
+        """Partition/region/account of the SES client (``sts:GetCallerIdentity`` once, for local runs)."""
+        if self._context is None:
+            ses = self.sesv2()
+            region = ses.meta.region_name
+            partition = ses.meta.partition or "aws"
+            account = self._client("sts").get_caller_identity()["Account"]
+            self._context = AwsContext(partition=partition, region=region, account=account)
+        return self._context
+
+    def with_context(self, ctx: AwsContext) -> ClientFactory:
+        """Set a known context (the Lambda knows it from its own ARN) and return self."""
+        self._context = ctx
+        return self

@@ -1,0 +1,204 @@
+"""Read the live state of tenants from SES v2 (reads only; every list call goes through a paginator).
+
+Cost of one tenant read: ``GetTenant`` (tags, status, suppression) + ``GetReputationEntity`` (policy,
+customer-managed / SES-managed / aggregate status, impact) + ``ListTenantResources`` (one call per page).
+A tenant that is not owned by the deployment (and not being adopted) is read with ``GetTenant`` only: the
+planner will refuse it anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .model import OWNERSHIP_TAG_KEY, Suppression, policy_from_arn
+
+
+def error_code(exc: BaseException) -> str | None:
+    """Return the AWS error code of a ``ClientError`` (``None`` for anything else)."""
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code")
+    return None
+
+
+@dataclass
+class LiveTenant:
+    """What SES holds for one tenant.
+
+    ``detailed`` is False when only ``GetTenant`` was called (policy, statuses and resources unknown).
+    ``resources`` maps resource ARN -> resource type.
+    """
+
+    name: str
+    arn: str
+    tenant_id: str = ""
+    tags: dict[str, str] = field(default_factory=dict)
+    sending_status: str | None = None
+    suppression: Suppression | None = None
+    policy: str | None = None
+    customer_status: str | None = None
+    ses_status: str | None = None
+    aggregate_status: str | None = None
+    impact: str | None = None
+    resources: dict[str, str] = field(default_factory=dict)
+    detailed: bool = False
+
+    @property
+    def owner(self) -> str | None:
+        """The ownership tag's value (the deployment that manages this tenant), if any."""
+        return self.tags.get(OWNERSHIP_TAG_KEY)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "arn": self.arn,
+            "tenant_id": self.tenant_id,
+            "tags": dict(sorted(self.tags.items())),
+            "sending_status": self.sending_status,
+            "suppression": self.suppression.to_json() if self.suppression else None,
+            "reputation_policy": self.policy,
+            "customer_managed_status": self.customer_status,
+            "ses_managed_status": self.ses_status,
+            "aggregate_status": self.aggregate_status,
+            "reputation_impact": self.impact,
+            "resources": [{"type": t, "arn": a} for a, t in sorted(self.resources.items())],
+        }
+
+
+def _suppression(attrs: dict[str, Any] | None) -> Suppression | None:
+    if not attrs:
+        return None
+    scope = attrs.get("SuppressionScope")
+    reasons = tuple(sorted(attrs.get("SuppressedReasons") or ()))
+    if not scope and not reasons:
+        return None
+    return Suppression(scope=scope or "", reasons=reasons)
+
+
+def get_tenant(ses: Any, name: str) -> LiveTenant | None:
+    """``GetTenant``: the tenant's identity, tags, sending status and suppression (``None`` if absent)."""
+    try:
+        t = ses.get_tenant(TenantName=name)["Tenant"]
+    except ClientError as exc:
+        if error_code(exc) == "NotFoundException":
+            return None
+        raise
+    return LiveTenant(
+        name=t.get("TenantName", name),
+        arn=t["TenantArn"],
+        tenant_id=t.get("TenantId", ""),
+        tags={x["Key"]: x["Value"] for x in t.get("Tags") or ()},
+        sending_status=t.get("SendingStatus"),
+        suppression=_suppression(t.get("SuppressionAttributes")),
+    )
+
+
+def apply_reputation(tenant: LiveTenant, entity: dict[str, Any]) -> None:
+    """Copy a ``ReputationEntity`` structure into ``tenant``."""
+    tenant.policy = policy_from_arn(entity.get("ReputationManagementPolicy"))
+    tenant.customer_status = (entity.get("CustomerManagedStatus") or {}).get("Status")
+    tenant.ses_status = (entity.get("AwsSesManagedStatus") or {}).get("Status")
+    tenant.aggregate_status = entity.get("SendingStatusAggregate")
+    tenant.impact = entity.get("ReputationImpact")
+
+
+def read_details(ses: Any, tenant: LiveTenant, *, reputation: bool = True) -> LiveTenant:
+    """Add reputation (``GetReputationEntity``) and associations (``ListTenantResources``) to ``tenant``."""
+    if reputation:
+        try:
+            entity = ses.get_reputation_entity(ReputationEntityType="RESOURCE", ReputationEntityReference=tenant.arn)[
+                "ReputationEntity"
+            ]
+        except ClientError as exc:
+            if error_code(exc) != "NotFoundException":
+                raise
+            entity = {}
+        apply_reputation(tenant, entity)
+    resources: dict[str, str] = {}
+    for page in ses.get_paginator("list_tenant_resources").paginate(TenantName=tenant.name):
+        for r in page.get("TenantResources") or ():
+            resources[r["ResourceArn"]] = r.get("ResourceType", "")
+    tenant.resources = resources
+    tenant.detailed = True
+    return tenant
+
+
+def list_tenants(ses: Any) -> dict[str, dict[str, Any]]:
+    """Every tenant of the account/region (``ListTenants`` paginator): name -> TenantInfo."""
+    out: dict[str, dict[str, Any]] = {}
+    for page in ses.get_paginator("list_tenants").paginate():
+        for t in page.get("Tenants") or ():
+            out[t["TenantName"]] = t
+    return out
+
+
+def list_reputation_entities(ses: Any) -> dict[str, dict[str, Any]]:
+    """Every reputation entity (``ListReputationEntities`` paginator): reference (tenant ARN) -> entity."""
+    out: dict[str, dict[str, Any]] = {}
+    paginator = ses.get_paginator("list_reputation_entities")
+    for page in paginator.paginate(Filter={"ENTITY_TYPE": "RESOURCE"}):
+        for e in page.get("ReputationEntities") or ():
+            ref = e.get("ReputationEntityReference")
+            if ref:
+                out[ref] = e
+    return out
+
+
+def list_resource_tenants(ses: Any, resource_arn: str) -> list[str]:
+    """Tenant names associated with one resource (``ListResourceTenants`` paginator)."""
+    names: list[str] = []
+    for page in ses.get_paginator("list_resource_tenants").paginate(ResourceArn=resource_arn):
+        names.extend(t["TenantName"] for t in page.get("ResourceTenants") or ())
+    return names
+
+
+def read_tenants(
+    ses: Any,
+    names: Iterable[str],
+    *,
+    wants_details: Callable[[LiveTenant], bool],
+    concurrency: int = 16,
+    reputation: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, LiveTenant | None]:
+    """Read several tenants in parallel.
+
+    Parameters
+    ----------
+    ses
+        SES v2 client.
+    names : iterable of str
+        Tenants to read; each gets ``GetTenant`` (absent -> ``None``).
+    wants_details : callable
+        Called with the ``GetTenant`` result; when True, reputation and associations are read too.
+    concurrency : int
+        Parallel readers.
+    reputation : dict, optional
+        Pre-fetched ``ListReputationEntities`` result (tenant ARN -> entity); saves one
+        ``GetReputationEntity`` per tenant found in it.
+
+    Returns
+    -------
+    dict
+        name -> :class:`LiveTenant` or ``None``.
+    """
+
+    def one(name: str) -> tuple[str, LiveTenant | None]:
+        tenant = get_tenant(ses, name)
+        if tenant is not None and wants_details(tenant):
+            entity = reputation.get(tenant.arn) if reputation is not None else None
+            if entity is not None:
+                apply_reputation(tenant, entity)
+            read_details(ses, tenant, reputation=entity is None)
+        return name, tenant
+
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    if len(names) == 1 or concurrency <= 1:
+        return dict(one(n) for n in names)
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(names))) as pool:
+        return dict(pool.map(one, names))

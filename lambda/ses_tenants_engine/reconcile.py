@@ -1,0 +1,341 @@
+"""Orchestration: read what is needed, plan, pre-flight, apply, re-plan what is unfinished.
+
+What is read:
+
+* **incremental** (an old spec is given, no drift): only tenants whose fingerprint changed between the two
+  specs, plus the ones removed from the spec (deletion candidates) -- ``GetTenant`` each, details only for
+  owned/adopted ones. A one-tenant edit in a 10,000-tenant file costs a handful of calls.
+* **full** (no old spec -- Create --, ``settings.drift_reconcile`` or ``drift=True``): ``ListTenants`` (paged),
+  then every listed tenant is read (details only for desired tenants that are owned or adopted; a bulk
+  ``ListReputationEntities`` replaces per-tenant ``GetReputationEntity`` when many tenants exist).
+
+Used by the Lambda handler, by ``tenantctl apply`` / ``tenantctl plan --against live``, the demo and the bench.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .applier import Applier, ApplyResult, Progress
+from .client import AwsContext, ClientFactory
+from .live import LiveTenant, list_reputation_entities, list_tenants, read_tenants
+from .model import Spec
+from .plan_types import ACTION_DELETE, Plan, PlanProblem
+from .planner import MODES, changed_tenants, needs_details
+from .planner import plan as make_plan
+from .preflight import check_resources
+
+log = logging.getLogger(__name__)
+
+# Above this many existing desired tenants, one paged ListReputationEntities beats N GetReputationEntity.
+BULK_REPUTATION_THRESHOLD = 50
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which tenants a run reads and plans.
+
+    ``names`` is None for a full read (every tenant in the account/region), else the set of names
+    (desired tenants to diff plus removed ones to consider for deletion).
+    """
+
+    names: frozenset[str] | None
+
+    @property
+    def full(self) -> bool:
+        return self.names is None
+
+
+def scope_for(spec: Spec, old_spec: Spec | None = None, *, drift: bool = False) -> Scope:
+    """Full scope on Create / drift, else the tenants whose desired state changed between the specs."""
+    if old_spec is None or drift or spec.settings.drift_reconcile:
+        return Scope(None)
+    return Scope(frozenset(changed_tenants(old_spec, spec)))
+
+
+@dataclass
+class Result:
+    """Outcome of :func:`converge`.
+
+    Attributes
+    ----------
+    plan : Plan
+        The plan computed at the start (what was to be done).
+    applied : ApplyResult
+        What was done, with per-tenant errors and pending work.
+    problems : list of PlanProblem
+        Blocking problems (unowned tenant, deletion guard, missing resource): nothing was written.
+    rounds : int
+        Plan/apply rounds run.
+    calls : dict
+        SES/S3/STS API calls made during the run, by operation name.
+    """
+
+    plan: Plan
+    applied: ApplyResult = field(default_factory=ApplyResult)
+    problems: list[PlanProblem] = field(default_factory=list)
+    rounds: int = 0
+    calls: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """No blocking problem and no permanent error (work may still be pending)."""
+        return not self.problems and self.applied.ok
+
+    @property
+    def complete(self) -> bool:
+        """Everything planned is done."""
+        return self.ok and not self.applied.pending
+
+    @property
+    def pending(self) -> int:
+        return len(self.applied.pending)
+
+    def counts(self) -> dict[str, int]:
+        """Small, fixed-size counts (safe to return to CloudFormation)."""
+        done = self.applied.counts()
+        return {
+            "Created": done.get("create", 0),
+            "Updated": done.get("update", 0),
+            "Adopted": done.get("adopt", 0),
+            "Deleted": done.get("delete", 0),
+            "Unchanged": self.plan.unchanged,
+            "Operations": self.applied.ops,
+            "Pending": len(self.applied.pending),
+            "Errors": len(self.applied.errors) + len(self.problems),
+        }
+
+
+def _sesv2(factory: Any) -> Any:
+    return factory.sesv2() if hasattr(factory, "sesv2") else factory
+
+
+def _context(factory: Any, ctx: AwsContext | None) -> AwsContext:
+    if ctx is not None:
+        return ctx
+    if hasattr(factory, "context"):
+        return factory.context()
+    raise ValueError("an AwsContext is required when passing a bare client")
+
+
+def _concurrency(factory: Any, concurrency: int | None) -> int:
+    return concurrency or getattr(factory, "concurrency", 16)
+
+
+def read_live(
+    ses: Any,
+    spec: Spec,
+    scope: Scope,
+    *,
+    mode: str = "all",
+    deployment: str | None = None,
+    concurrency: int = 16,
+) -> dict[str, LiveTenant | None]:
+    """Read the live state the planner needs for ``scope`` (see the module docstring for the cost).
+
+    Returns
+    -------
+    dict
+        Tenant name -> :class:`LiveTenant` (``None`` for desired tenants that do not exist).
+    """
+    deployment = deployment or spec.deployment
+    desired = spec.by_name()
+
+    def wants(t: LiveTenant) -> bool:
+        return mode != "prune" and needs_details(t, desired, deployment)
+
+    if scope.full:
+        listed = list_tenants(ses)
+        names = [n for n in listed if mode != "prune" or n not in desired]
+        reputation = None
+        if mode != "prune" and sum(1 for n in listed if n in desired) >= BULK_REPUTATION_THRESHOLD:
+            reputation = list_reputation_entities(ses)
+        live: dict[str, LiveTenant | None] = dict(
+            read_tenants(ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation)
+        )
+        if mode != "prune":
+            for name in desired:
+                live.setdefault(name, None)
+        return live
+    names = sorted(n for n in scope.names or () if mode != "prune" or n not in desired)
+    return read_tenants(ses, names, wants_details=wants, concurrency=concurrency)
+
+
+def compute_plan(
+    client_factory: Any,
+    spec: Spec,
+    *,
+    mode: str = "all",
+    old_spec: Spec | None = None,
+    drift: bool = False,
+    ctx: AwsContext | None = None,
+    deployment: str | None = None,
+    concurrency: int | None = None,
+) -> Plan:
+    """Read live state and plan; no writes.
+
+    Parameters
+    ----------
+    client_factory : ClientFactory or SES v2 client
+        Where to read (a bare client needs ``ctx``).
+    spec : Spec
+        Desired state.
+    mode : {'all', 'reconcile', 'prune'}
+        Which changes to plan (the deletion guard applies in every mode).
+    old_spec : Spec, optional
+        Previous spec: plan incrementally (only tenants whose desired state changed).
+    drift : bool
+        Force a full read even with ``old_spec``.
+    ctx : AwsContext, optional
+        Partition/region/account; default from the factory.
+    deployment : str, optional
+        Ownership tag value; default ``spec.deployment``.
+    concurrency : int, optional
+        Parallel reads; default the factory's.
+
+    Returns
+    -------
+    Plan
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    ses = _sesv2(client_factory)
+    ctx = _context(client_factory, ctx)
+    scope = scope_for(spec, old_spec, drift=drift)
+    live = read_live(
+        ses, spec, scope, mode=mode, deployment=deployment, concurrency=_concurrency(client_factory, concurrency)
+    )
+    return make_plan(spec, live, ctx, mode=mode, scope=None if scope.full else scope.names, deployment=deployment)
+
+
+def converge(
+    client_factory: Any,
+    spec: Spec,
+    *,
+    mode: str = "all",
+    old_spec: Spec | None = None,
+    drift: bool = False,
+    deadline: float | None = None,
+    progress: Progress | None = None,
+    plan: Plan | None = None,
+    ctx: AwsContext | None = None,
+    deployment: str | None = None,
+    concurrency: int | None = None,
+    max_rounds: int = 3,
+) -> Result:
+    """Converge the live account to ``spec``.
+
+    Reads and plans (unless ``plan`` is given), stops on blocking problems before any write, checks the
+    referenced resources (pre-flight), applies the creates/updates/adoptions, and -- only when they all
+    succeeded -- the deletions (modes ``all``/``prune``). Tenants left pending by throttling or transient
+    faults are re-read and re-planned, up to ``max_rounds`` rounds while the deadline allows.
+
+    Parameters
+    ----------
+    client_factory : ClientFactory or SES v2 client
+        Where to work (a bare client needs ``ctx``).
+    spec : Spec
+        Desired state.
+    mode : {'all', 'reconcile', 'prune'}
+        ``reconcile`` never deletes; ``prune`` only deletes; ``all`` does both, deletions last.
+    old_spec : Spec, optional
+        Previous spec (incremental run).
+    drift : bool
+        Force a full read.
+    deadline : float, optional
+        ``time.monotonic()`` value after which no new tenant work starts.
+    progress : callable, optional
+        ``progress(change, outcome, message)`` after each tenant.
+    plan : Plan, optional
+        A plan from :func:`compute_plan` with the same arguments (skips the first read).
+    ctx, deployment, concurrency
+        As for :func:`compute_plan`.
+    max_rounds : int
+        Plan/apply rounds at most.
+
+    Returns
+    -------
+    Result
+    """
+    ses = _sesv2(client_factory)
+    ctx = _context(client_factory, ctx)
+    deployment = deployment or spec.deployment
+    workers = _concurrency(client_factory, concurrency)
+    counter = getattr(client_factory, "counter", None)
+    before = counter.snapshot() if counter is not None else {}
+
+    if plan is None:
+        plan = compute_plan(
+            ses, spec, mode=mode, old_spec=old_spec, drift=drift, ctx=ctx, deployment=deployment, concurrency=workers
+        )
+    result = Result(plan=plan, rounds=1)
+    result.problems = list(plan.problems)
+    if not result.problems and not plan.empty:
+        result.problems = check_resources(ses, plan, ctx, concurrency=workers)
+    if result.problems or plan.empty:
+        _finish(result, counter, before)
+        return result
+
+    applier = Applier(ses, deployment, concurrency=workers, deadline=deadline, progress=progress)
+    phases = [
+        [c for c in plan.changes if c.action != ACTION_DELETE],
+        [c for c in plan.changes if c.action == ACTION_DELETE],
+    ]
+    for phase_mode, changes in zip(("reconcile", "prune"), phases, strict=True):
+        if not changes:
+            continue
+        if not result.applied.complete:
+            # Deletions are irreversible: they run only after everything else succeeded.
+            for c in changes:
+                result.applied.pending[c.tenant] = "waiting for the other changes to finish"
+            break
+        outcome = applier.apply(changes)
+        action_of = {c.tenant: c.action for c in changes}
+        rounds = 1
+        while outcome.pending and outcome.ok and rounds < max_rounds and not _late(deadline):
+            names = set(outcome.pending)
+            log.info("round %d: re-planning %d unfinished tenant(s)", rounds + 1, len(names))
+            live = read_live(
+                ses, spec, Scope(frozenset(names)), mode=phase_mode, deployment=deployment, concurrency=workers
+            )
+            again = make_plan(spec, live, ctx, mode=phase_mode, scope=names, deployment=deployment)
+            if again.problems:
+                result.problems.extend(again.problems)
+                break
+            retried = applier.apply(again)
+            # Tenants that now need nothing more are done; keep the action they started with.
+            left = {c.tenant for c in again.changes if c.ops}
+            retried.done = {n: action_of.get(n, a) for n, a in retried.done.items()}
+            retried.done.update({n: action_of[n] for n in names - left if n in action_of})
+            outcome.pending = {}
+            outcome.merge(retried)
+            rounds += 1
+        result.rounds = max(result.rounds, rounds)
+        result.applied.merge(outcome)
+    _finish(result, counter, before)
+    return result
+
+
+def _late(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _finish(result: Result, counter: Any, before: dict[str, int]) -> None:
+    if counter is None:
+        return
+    after = counter.snapshot()
+    result.calls = {k: after[k] - before.get(k, 0) for k in sorted(after) if after[k] - before.get(k, 0)}
+
+
+__all__ = [
+    "ClientFactory",
+    "Result",
+    "Scope",
+    "compute_plan",
+    "converge",
+    "read_live",
+    "scope_for",
+]
