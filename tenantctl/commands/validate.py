@@ -1,0 +1,105 @@
+"""``tenantctl validate [PATH] [--strict] [--format text|json]``: check a spec before it reaches an account.
+
+Output (stdout): one line per error, exactly ``FILE:LINE:COL: field: message``; warnings as
+``warning: FILE:LINE:COL: field: message``; then one summary line. Exit 0 when valid, 1 when invalid
+(``--strict``: warnings count as errors). Problems with the path itself (missing, unreadable, binary, a
+directory without YAML files) are reported the same way, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, TextIO
+
+from tenantctl.diagnostics import Diagnostic, SpecInvalid
+from tenantctl.loader import LoadResult, load_spec
+
+DEFAULT_SPEC = "tenants.yaml"
+JSON_FORMAT_VERSION = 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``validate`` subcommand."""
+    parser = subparsers.add_parser(
+        "validate",
+        help="validate tenants.yaml (a file or a directory of spec files)",
+        description=(
+            "Validate a tenants spec: YAML syntax, every field, SES naming rules and cross-tenant rules. "
+            "Errors print as FILE:LINE:COL: field: message, warnings with a 'warning: ' prefix, then a "
+            "summary line, all on stdout. Exit status: 0 valid, 1 invalid."
+        ),
+    )
+    parser.add_argument("path", nargs="?", default=DEFAULT_SPEC, metavar="PATH",
+                        help=f"spec file or directory of *.yaml/*.yml files (default: ./{DEFAULT_SPEC})")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``validate`` with parsed arguments; return the exit code."""
+    return validate(args.path, strict=args.strict, fmt=args.format, out=sys.stdout)
+
+
+def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO | None = None) -> int:
+    """Validate ``path`` and print the report to ``out``; return 0 (valid) or 1 (invalid).
+
+    Parameters
+    ----------
+    path : str
+        A spec file or directory.
+    strict : bool
+        Treat warnings as errors.
+    fmt : str
+        ``text`` or ``json``.
+    out : TextIO, optional
+        Where to print (default stdout).
+    """
+    out = out or sys.stdout
+    result: LoadResult | None = None
+    try:
+        result = load_spec(path, strict=strict)
+        diagnostics = list(result.warnings)
+    except SpecInvalid as exc:
+        diagnostics = exc.diagnostics
+    errors = [d for d in diagnostics if d.is_error]
+    warnings = [d for d in diagnostics if not d.is_error]
+    if fmt == "json":
+        out.write(json.dumps(_json_report(path, result, errors, warnings), indent=2) + "\n")
+    else:
+        for d in diagnostics:
+            out.write(format_diagnostic(d) + "\n")
+        out.write(_summary(path, result, errors, warnings) + "\n")
+    return 0 if result is not None else 1
+
+
+def format_diagnostic(d: Diagnostic) -> str:
+    """One output line: errors as ``FILE:LINE:COL: field: message``, warnings prefixed ``warning: ``."""
+    return str(d) if d.is_error else f"warning: {d}"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(path: str, result: LoadResult | None, errors: list[Diagnostic], warnings: list[Diagnostic]) -> str:
+    if result is not None:
+        files = f" in {_plural(len(result.sources), 'file')}" if len(result.sources) > 1 else ""
+        return (f"{path}: valid: {_plural(len(result.spec.tenants), 'tenant')}{files}, "
+                f"{_plural(len(warnings), 'warning')}")
+    return f"{path}: invalid: {_plural(len(errors), 'error')}, {_plural(len(warnings), 'warning')}"
+
+
+def _json_report(path: str, result: LoadResult | None, errors: list[Diagnostic],
+                 warnings: list[Diagnostic]) -> dict[str, Any]:
+    return {
+        "format_version": JSON_FORMAT_VERSION,
+        "path": path,
+        "valid": result is not None,
+        "files": result.sources if result else sorted({d.file for d in errors + warnings}),
+        "tenants": len(result.spec.tenants) if result else None,
+        "errors": [d.to_json() for d in errors],
+        "warnings": [d.to_json() for d in warnings],
+    }

@@ -1,0 +1,113 @@
+"""Diagnostics: the errors and warnings a user gets for a ``tenants.yaml``.
+
+Every diagnostic names the file, line, column (1-based) and the field as a dotted path
+(``tenants[2].resources.identities[0]``); its ``str()`` is exactly ``FILE:LINE:COL: field: message``.
+Hints ("did you mean ...", "quote it", "to fix, ...") are part of the message.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One error or warning about a spec file.
+
+    Parameters
+    ----------
+    file : str
+        The file as the user named it (or as found in a spec directory).
+    line, col : int
+        1-based position of the offending value (1:1 for problems with the whole file).
+    field : str
+        Dotted path of the field, e.g. ``tenants[2].tags.team``; ``file`` / ``yaml`` / ``document`` for
+        problems that are not about one field.
+    message : str
+        What is wrong and how to fix it.
+    severity : str
+        ``error`` or ``warning``.
+    """
+
+    file: str
+    line: int
+    col: int
+    field: str
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == ERROR
+
+    def as_error(self, note: str = " (warning treated as error: --strict)") -> Diagnostic:
+        """Return the same diagnostic with severity ``error`` (``--strict``)."""
+        return Diagnostic(self.file, self.line, self.col, self.field, self.message + note, ERROR)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "field": self.field,
+            "message": self.message,
+            "severity": self.severity,
+        }
+
+
+class SpecInvalid(Exception):
+    """A spec with at least one error.
+
+    Attributes
+    ----------
+    diagnostics : list[Diagnostic]
+        Every error and warning found, errors and warnings interleaved in file order.
+    """
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics: list[Diagnostic] = list(diagnostics)
+        errors = self.errors
+        first = str(errors[0]) if errors else "invalid spec"
+        more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
+        super().__init__(first + more)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` when nothing is close.
+
+    Case-only differences always match (``Strict`` -> ``strict``).
+    """
+    choices = list(choices)
+    lowered = {c.lower(): c for c in choices}
+    if word.lower() in lowered:
+        return f"; did you mean {lowered[word.lower()]!r}?"
+    match = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    if not match:
+        match = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+        match = [lowered[m] for m in match]
+    return f"; did you mean {match[0]!r}?" if match else ""
+
+
+def one_of(choices: Iterable[str]) -> str:
+    """Join choices as ``a, b or c`` for messages."""
+    items = [str(c) for c in choices]
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " or " + items[-1]
