@@ -1,0 +1,172 @@
+"""Renderers on plans built by the engine's own planner from hand-written specs (no YAML involved)."""
+
+from __future__ import annotations
+
+import json
+
+from ses_tenants_engine.client import AwsContext
+from ses_tenants_engine.live import LiveTenant
+from ses_tenants_engine.model import OWNERSHIP_TAG_KEY, Resource, Settings, Spec, TenantSpec
+from ses_tenants_engine.planner import plan
+from ses_tenants_engine.specdiff import infer_context, live_from_spec, plan_specs
+
+from tenantctl.render import Source, build_report, render, render_markdown, render_text, report_to_json
+from tenantctl.render.markdown import GITHUB_COMMENT_LIMIT
+
+CTX = AwsContext("aws", "us-east-1", "111122223333")
+
+
+def _report(p, spec: Spec, **kw):
+    return build_report(
+        p,
+        desired=Source("file", "tenants.yaml"),
+        against=Source("git", "origin/main:tenants.yaml"),
+        max_deletions=spec.settings.max_deletions,
+        deployment=spec.deployment,
+        account=CTX.account,
+        region=CTX.region,
+        generated_at="2026-12-03T17:00:00Z",
+        **kw,
+    )
+
+
+def _tenant(i: int, **kw) -> TenantSpec:
+    return TenantSpec(
+        f"tenant-{i:05d}",
+        tags={"team": f"team-{i % 7}"},
+        resources=(Resource("EMAIL_IDENTITY", f"t{i}.example"), Resource("CONFIGURATION_SET", f"cs-{i}")),
+        **kw,
+    )
+
+
+def test_spec_diff_is_the_engine_planner_against_the_state_old_leaves():
+    old = Spec(tenants=(_tenant(1), _tenant(2)), deployment="d")
+    new = Spec(tenants=(_tenant(1, reputation_policy="strict"),), deployment="d")
+    via_specdiff = plan_specs(old, new, CTX)
+    direct = plan(new, live_from_spec(old, CTX), CTX)
+    assert [c.to_json() for c in via_specdiff.changes] == [c.to_json() for c in direct.changes]
+    assert [(c.tenant, c.action) for c in via_specdiff.changes] == [
+        ("tenant-00001", "update"),
+        ("tenant-00002", "delete"),
+    ]
+    assert plan_specs(new, new, CTX).empty
+
+
+def test_name_and_same_account_arn_are_the_same_resource():
+    by_name = Spec(tenants=(TenantSpec("a", resources=(Resource("EMAIL_IDENTITY", "a.example"),)),))
+    by_arn = Spec(
+        tenants=(
+            TenantSpec(
+                "a", resources=(Resource("EMAIL_IDENTITY", "arn:aws:ses:eu-west-1:111122223333:identity/a.example"),)
+            ),
+        )
+    )
+    ctx = infer_context([by_name, by_arn])
+    assert (ctx.region, ctx.account) == ("eu-west-1", "111122223333")
+    assert plan_specs(by_name, by_arn, ctx).empty
+
+
+def test_no_change_renders_as_no_change():
+    spec = Spec(tenants=(_tenant(1),))
+    report = _report(plan_specs(spec, spec, CTX), spec)
+    assert "No changes." in render_text(report)
+    assert "### ses-tenants plan: no changes" in render_markdown(report)
+    doc = report_to_json(report)
+    assert doc["has_changes"] is False and doc["changes"] == [] and doc["summary"]["unchanged"] == 1
+
+
+def test_deletion_guard_that_would_stop_the_deploy_is_loud():
+    old = Spec(tenants=tuple(_tenant(i) for i in range(4)), deployment="d")
+    new = Spec(tenants=(_tenant(0),), deployment="d", settings=Settings(max_deletions=2))
+    report = _report(plan_specs(old, new, CTX), new)
+    assert report.flags.guard_blocks
+    text = " ".join(render_text(report).split())  # the text renderer wraps long lines
+    assert "3 tenants will be DELETED" in text
+    assert "3 deletions > settings.max_deletions = 2: the deploy STOPS before any change" in text
+    doc = report_to_json(report)
+    assert doc["flags"]["deletions"]["blocked_by_guard"] is True
+    assert [p["code"] for p in doc["problems"]] == ["deletion_guard"]
+
+
+def test_adoption_and_unowned_tenants_from_live_state():
+    spec = Spec(tenants=(TenantSpec("mine", adopt=True, tags={"team": "x"}), TenantSpec("theirs")), deployment="acme")
+    live = {
+        "mine": LiveTenant(
+            "mine",
+            "arn:aws:ses:us-east-1:111122223333:tenant/mine/tn-1",
+            detailed=True,
+            policy="standard",
+            customer_status="ENABLED",
+        ),
+        "theirs": LiveTenant(
+            "theirs", "arn:aws:ses:us-east-1:111122223333:tenant/theirs/tn-2", tags={OWNERSHIP_TAG_KEY: "other"}
+        ),
+    }
+    report = _report(plan(spec, live, CTX), spec)
+    assert report.flags.adoptions == ["mine"]
+    text = render_text(report)
+    assert "& mine  (adopt)" in text
+    assert "& owner        no owner → 'acme'" in text
+    assert "1 existing tenant will be ADOPTED: mine" in text
+    assert "The deploy would fail: 1 blocking problem" in text
+    assert "set `adopt: true` on tenant 'theirs'" in text
+
+
+def test_colour_only_when_asked():
+    old = Spec(tenants=(_tenant(1),))
+    new = Spec(tenants=(_tenant(1, sending="DISABLED"),))
+    report = _report(plan_specs(old, new, CTX), new)
+    coloured = render(report, "text", color=True)
+    assert "\033[31m" in coloured or "\033[1;31m" in coloured
+    assert "\033[" not in render(report, "text", color=False)
+    assert "\033[" not in render(report, "markdown", color=True)
+
+
+def test_cross_account_resources_are_shown_in_full():
+    arn = "arn:aws:ses:us-east-1:999999999999:configuration-set/shared"
+    new = Spec(tenants=(TenantSpec("a", resources=(Resource("CONFIGURATION_SET", arn),)),))
+    report = _report(plan_specs(None, new, CTX), new)
+    assert f"+ association  {arn}" in render_text(report)
+
+
+def test_time_window_flag_at_the_assumed_rate():
+    new = Spec(tenants=tuple(_tenant(i) for i in range(2000)))
+    p = plan_specs(None, new, CTX)
+    slow = _report(p, new, assumed_tps=1.0)
+    fast = _report(p, new, assumed_tps=50.0)
+    # 2000 creates x (CreateTenant + 2 associations) + 1 read each = 8000 calls.
+    assert slow.flags.duration.calls == 8000
+    assert slow.flags.duration.exceeds_window and not fast.flags.duration.exceeds_window
+    text = " ".join(render_text(slow).split())
+    assert "About 8000 SES calls: more than CloudFormation's one-hour window at 1 calls/s" in text
+    assert "one-hour window" not in render_text(fast).split("Legend")[1]
+    assert report_to_json(slow)["flags"]["duration"]["exceeds_window"] is True
+
+
+def test_ten_thousand_tenant_markdown_stays_under_githubs_limit():
+    big = Spec(tenants=tuple(_tenant(i) for i in range(10_000)), settings=Settings(max_deletions=0))
+    p = plan_specs(None, big, CTX)
+    report = _report(p, big)
+    md = render_markdown(report)
+    assert len(md) < GITHUB_COMMENT_LIMIT
+    shown = md.count("<details>")
+    assert 50 < shown < 10_000
+    hidden = 10_000 - shown
+    assert f"**… {hidden} more tenants with changes not shown ({hidden * 3} operations)**" in md
+    assert md.startswith("<!-- tenantctl-plan -->") and md.rstrip().endswith("</sub>")
+    # Every block that is shown is complete.
+    assert md.count("<details") == md.count("</details>")
+    # JSON keeps everything.
+    assert len(json.loads(render(report, "json"))["changes"]) == 10_000
+
+
+def test_ten_thousand_deletions_list_is_capped_and_the_guard_shows():
+    old = Spec(tenants=tuple(_tenant(i) for i in range(10_000)))
+    new = Spec(settings=Settings(max_deletions=5))
+    report = _report(plan_specs(old, new, CTX), new)
+    md = render_markdown(report)
+    assert len(md) < GITHUB_COMMENT_LIMIT
+    assert "10000 tenants will be DELETED" in md
+    assert "and 9980 more" in md
+    assert "the deploy STOPS before any change" in md
+    assert "<details open>" not in md, "10,000 deletions are not unfolded"
