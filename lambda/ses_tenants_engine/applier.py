@@ -151,7 +151,7 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _is_transient(exc: BaseException) -> bool:
+def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, NETWORK_ERRORS):
         return True
     if isinstance(exc, ClientError):
@@ -239,7 +239,7 @@ class Applier:
             outcome = (stop.outcome, applied, stop.message)
         except Exception as exc:
             what = f"{change.ops[applied].kind} failed: {_describe(exc)}"
-            if _is_transient(exc):
+            if is_transient(exc):
                 outcome = (PENDING, applied, what)
             else:
                 log.error("tenant %s: %s", change.tenant, what)

@@ -66,10 +66,9 @@ class CallCounter:
         with self._lock:
             self.calls[model.name if model is not None else "?"] += 1
 
-    def _on_send(self, request: Any = None, **_: Any) -> None:
-        name = getattr(getattr(request, "context", None), "get", lambda *_: None)("operation_name") if request else None
+    def _on_send(self, event_name: str = "", **_: Any) -> None:
         with self._lock:
-            self.attempts[name or "?"] += 1
+            self.attempts[event_name.rsplit(".", 1)[-1] or "?"] += 1
 
     def snapshot(self) -> dict[str, int]:
         with self._lock:

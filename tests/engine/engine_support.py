@@ -44,3 +44,79 @@ def spec_of(*tenants: TenantSpec, max_deletions: int = 5, deployment: str = "acm
     return Spec(
         tenants=tuple(tenants), settings=Settings(max_deletions=max_deletions, **settings), deployment=deployment
     )
+
+
+ACCOUNT = "123456789012"  # moto's default account
+
+
+def make_resources(ses, identities=(), config_sets=(), templates=()) -> None:
+    """Create identities / configuration sets / templates in the local endpoint."""
+    for name in identities:
+        ses.create_email_identity(EmailIdentity=name)
+    for name in config_sets:
+        ses.create_configuration_set(ConfigurationSetName=name)
+    for name in templates:
+        ses.create_email_template(
+            TemplateName=name, TemplateContent={"Subject": "s", "Text": "t {{x}}", "Html": "<p>{{x}}</p>"}
+        )
+
+
+def snapshot(ses) -> dict[str, dict]:
+    """Every tenant's state, read straight from the endpoint with plain boto3 calls (independent of the engine)."""
+    out = {}
+    for page in ses.get_paginator("list_tenants").paginate():
+        for info in page["Tenants"]:
+            t = ses.get_tenant(TenantName=info["TenantName"])["Tenant"]
+            rep = ses.get_reputation_entity(ReputationEntityType="RESOURCE", ReputationEntityReference=t["TenantArn"])[
+                "ReputationEntity"
+            ]
+            resources = set()
+            for rp in ses.get_paginator("list_tenant_resources").paginate(TenantName=t["TenantName"]):
+                resources |= {r["ResourceArn"] for r in rp["TenantResources"]}
+            sup = t.get("SuppressionAttributes") or {}
+            out[t["TenantName"]] = {
+                "id": t["TenantId"],
+                "arn": t["TenantArn"],
+                "tags": {x["Key"]: x["Value"] for x in t.get("Tags") or ()},
+                "policy": rep["ReputationManagementPolicy"].rsplit("/", 1)[-1],
+                "status": rep["CustomerManagedStatus"]["Status"],
+                "suppression": (sup.get("SuppressionScope"), tuple(sorted(sup.get("SuppressedReasons") or ())))
+                if sup.get("SuppressionScope")
+                else None,
+                "resources": resources,
+            }
+    return out
+
+
+def expected(spec: Spec, ctx: AwsContext = CTX) -> dict[str, dict]:
+    """What :func:`snapshot` must show for the spec's tenants after a successful converge."""
+    out = {}
+    for t in spec.tenants:
+        out[t.name] = {
+            "tags": {**{k: v for k, v in t.tags.items() if k != OWNERSHIP_TAG_KEY}, OWNERSHIP_TAG_KEY: spec.deployment},
+            "policy": t.reputation_policy,
+            "status": t.sending,
+            "suppression": (t.suppression.scope, tuple(sorted(t.suppression.reasons))) if t.suppression else None,
+            "resources": {r.arn(ctx.partition, ctx.region, ctx.account) for r in t.resources},
+        }
+    return out
+
+
+def assert_matches(ses, spec: Spec, *, others: set[str] | None = None) -> dict[str, dict]:
+    """Assert the endpoint holds exactly ``spec`` (plus the named unrelated tenants); return the snapshot."""
+    snap = snapshot(ses)
+    want = expected(spec)
+    assert set(snap) == set(want) | set(others or ()), sorted(set(snap) ^ (set(want) | set(others or ())))[:10]
+    for name, w in want.items():
+        got = {k: snap[name][k] for k in w}
+        assert got == w, (name, got, w)
+    return snap
+
+
+def writes(stats: dict) -> int:
+    """Successful state-changing SES calls in ``seslocal.stats()``."""
+    return sum(c["ok"] for op, c in stats["operations"].items() if not op.startswith(("Get", "List")))
+
+
+def calls(stats: dict, op: str, key: str = "calls") -> int:
+    return stats["operations"].get(op, {}).get(key, 0)

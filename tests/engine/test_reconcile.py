@@ -1,0 +1,300 @@
+"""converge / compute_plan against the local SES v2 endpoint through the engine's real boto3 client."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+import pytest
+from engine_support import ACCOUNT, assert_matches, calls, make_resources, snapshot, spec_of, tenant, writes
+from ses_tenants_engine import reconcile
+from ses_tenants_engine.model import OWNERSHIP_TAG_KEY, Resource, Suppression
+
+import seslocal
+
+IDENTITY = Resource("EMAIL_IDENTITY", "example.com")
+
+
+def rich_spec(**kw):
+    return spec_of(
+        tenant(
+            "acme",
+            reputation_policy="strict",
+            tags={"team": "mail", "tier": "gold"},
+            suppression=Suppression("TENANT", ("BOUNCE", "COMPLAINT")),
+            resources=(IDENTITY, Resource("CONFIGURATION_SET", "acme-tx"), Resource("EMAIL_TEMPLATE", "welcome")),
+        ),
+        tenant("globex", resources=(IDENTITY, Resource("CONFIGURATION_SET", "globex-tx"))),
+        tenant("initech-mkt", sending="DISABLED", resources=(Resource("CONFIGURATION_SET", "initech-mkt"),)),
+        tenant("initech-tx", reputation_policy="none", resources=(Resource("CONFIGURATION_SET", "initech-tx"),)),
+        **kw,
+    )
+
+
+def setup_resources(ses):
+    make_resources(
+        ses,
+        identities=["example.com", "other.example"],
+        config_sets=["acme-tx", "globex-tx", "initech-mkt", "initech-tx"],
+        templates=["welcome"],
+    )
+    seslocal.reset_stats()
+
+
+def test_create_converges_then_nothing_to_do(factory, ses):
+    setup_resources(ses)
+    spec = rich_spec()
+    result = reconcile.converge(factory, spec)
+    assert result.complete and result.counts()["Created"] == 4
+    assert_matches(ses, spec)
+    # Minimal writes: 1 create per tenant + non-default policy/status + one call per association.
+    assert result.calls["CreateTenant"] == 4
+    assert result.calls["CreateTenantResourceAssociation"] == 7
+    assert result.calls["UpdateReputationEntityPolicy"] == 2
+    assert result.calls["UpdateReputationEntityCustomerManagedStatus"] == 1
+    assert "TagResource" not in result.calls and "PutTenantSuppressionAttributes" not in result.calls
+
+    seslocal.reset_stats()
+    again = reconcile.converge(factory, spec)
+    assert again.plan.empty and again.complete and again.counts()["Unchanged"] == 4
+    assert writes(seslocal.stats()) == 0
+
+
+def test_every_kind_of_update_and_prune(factory, ses):
+    setup_resources(ses)
+    old = rich_spec()
+    reconcile.converge(factory, old)
+    acme, globex, mkt, _tx = old.tenants
+    new = dataclasses.replace(
+        old,
+        tenants=(
+            dataclasses.replace(
+                acme,
+                reputation_policy="standard",
+                tags={"team": "mail", "owner": "ops"},
+                suppression=None,
+                resources=(IDENTITY, Resource("CONFIGURATION_SET", "acme-tx")),
+            ),
+            dataclasses.replace(globex, sending="DISABLED", resources=(Resource("EMAIL_IDENTITY", "other.example"),)),
+            dataclasses.replace(mkt, sending="REINSTATED"),
+        ),
+    )
+    ids_before = {n: t["id"] for n, t in snapshot(ses).items()}
+    plan = reconcile.compute_plan(factory, new, old_spec=old)
+    assert plan.summary() == {"create": 0, "update": 3, "delete": 1, "adopt": 0, "unchanged": 0}
+    result = reconcile.converge(factory, new, old_spec=old, plan=plan)
+    assert result.complete and result.counts()["Deleted"] == 1
+    snap = assert_matches(ses, new)
+    # Updated in place, never recreated.
+    assert all(snap[n]["id"] == ids_before[n] for n in snap)
+
+
+def test_reconcile_mode_never_deletes_and_prune_only_deletes(factory, ses):
+    setup_resources(ses)
+    old = rich_spec()
+    reconcile.converge(factory, old)
+    new = dataclasses.replace(
+        old, tenants=(dataclasses.replace(old.tenants[0], reputation_policy="none"), *old.tenants[1:3])
+    )
+    seslocal.reset_stats()
+    main = reconcile.converge(factory, new, mode="reconcile", old_spec=old)
+    assert main.complete and main.calls.get("DeleteTenant", 0) == 0
+    assert "initech-tx" in snapshot(ses)
+    prune = reconcile.converge(factory, new, mode="prune", old_spec=old)
+    assert prune.complete and prune.calls == {"GetTenant": 1, "DeleteTenant": 1}
+    assert_matches(ses, new)
+
+
+def test_pagination_more_tenants_and_associations_than_a_page(factory, ses):
+    identities = [f"id{i:03d}.example" for i in range(130)]
+    make_resources(ses, identities=identities)
+    big = tenant("big", resources=tuple(Resource("EMAIL_IDENTITY", n) for n in identities))
+    spec = spec_of(big, *(tenant(f"t{i:03d}") for i in range(230)))
+    make_resources(ses, identities=["example.com"])
+    assert reconcile.converge(factory, spec).complete
+    # A foreign tenant past the first page must be seen (and left alone).
+    ses.create_tenant(TenantName="zz-foreign")
+    seslocal.reset_stats()
+    again = reconcile.converge(factory, spec, drift=True)
+    assert again.plan.empty and not again.problems
+    stats = seslocal.stats()
+    assert calls(stats, "ListTenants") == 3  # 232 tenants, pages of 100
+    assert calls(stats, "ListTenantResources") == 231 + 1  # big has 130 associations: 2 pages
+    assert calls(stats, "ListReputationEntities") == 3
+    assert calls(stats, "GetReputationEntity") == 0
+    snap = assert_matches(ses, spec, others={"zz-foreign"})
+    assert len(snap["big"]["resources"]) == 130
+
+
+@pytest.mark.parametrize(
+    ("n", "tps", "fault_rate", "min_rejected"),
+    [(40, 150, 0.3, 30), (12, 30, 0.0, 1)],
+    ids=["30pct-5xx", "throttle-30tps"],
+)
+def test_throttling_and_transient_faults_converge_without_duplicates(factory, ses, n, tps, fault_rate, min_rejected):
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    spec = spec_of(
+        *(
+            tenant(f"t{i:02d}", reputation_policy="strict", resources=(IDENTITY, Resource("CONFIGURATION_SET", "cs")))
+            for i in range(n)
+        )
+    )
+    seslocal.reset_stats()
+    seslocal.configure(throttle_tps=tps, fault_rate=fault_rate, seed=7)
+    result = reconcile.converge(factory, spec)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert result.complete, result.applied.pending or result.applied.errors
+    assert stats["total"]["throttled"] + stats["total"]["faults"] >= min_rejected
+    # Every retry was botocore's (the engine's attempt counter saw them all) and the rejected ones were retried.
+    assert sum(factory.counter.attempts.values()) >= stats["total"]["calls"]
+    # No duplicate creates: exactly one successful CreateTenant per tenant and no AlreadyExists.
+    assert calls(stats, "CreateTenant", "ok") == n and calls(stats, "CreateTenant", "errors") == 0
+    # Bounded: the writes needed (4 per tenant) plus retries of the rejected calls, nothing more.
+    ideal = n * 4
+    assert stats["total"]["ok"] <= ideal + 5
+    assert stats["total"]["calls"] <= stats["total"]["ok"] + stats["total"]["rejected"]
+    assert stats["total"]["calls"] < 3 * ideal
+    assert_matches(ses, spec)
+
+
+def test_minimal_calls_one_change_in_a_big_spec(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    spec = spec_of(*(tenant(f"t{i:04d}") for i in range(1500)))
+    assert reconcile.converge(factory, spec).complete
+    tenants = list(spec.tenants)
+    tenants[700] = dataclasses.replace(tenants[700], reputation_policy="strict", tags={"vip": "yes"})
+    new = dataclasses.replace(spec, tenants=tuple(tenants))
+    seslocal.reset_stats()
+    result = reconcile.converge(factory, new, old_spec=spec)
+    assert result.complete
+    assert result.calls == {
+        "GetTenant": 1,
+        "GetReputationEntity": 1,
+        "ListTenantResources": 1,
+        "TagResource": 1,
+        "UpdateReputationEntityPolicy": 1,
+    }
+    assert seslocal.stats()["total"]["calls"] == 5
+    # Unchanged spec, incremental: zero calls at all.
+    seslocal.reset_stats()
+    assert reconcile.converge(factory, new, old_spec=new).plan.empty
+    assert seslocal.stats()["total"]["calls"] == 0
+
+
+def test_unowned_same_named_tenant_is_refused_and_untouched(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    ses.create_tenant(TenantName="legacy", Tags=[{"Key": "team", "Value": "old"}])
+    before = snapshot(ses)
+    spec = spec_of(tenant("legacy", reputation_policy="strict"), tenant("fresh"))
+    seslocal.reset_stats()
+    result = reconcile.converge(factory, spec)
+    assert not result.ok and [p.code for p in result.problems] == ["unowned"]
+    assert "legacy" in result.problems[0].message and "adopt: true" in result.problems[0].message
+    assert writes(seslocal.stats()) == 0  # fails before any write, even for the other tenant
+    assert snapshot(ses) == before
+
+
+def test_adoption_tags_and_converges(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    ses.create_tenant(TenantName="legacy", Tags=[{"Key": "team", "Value": "old"}])
+    legacy_id = snapshot(ses)["legacy"]["id"]
+    spec = spec_of(tenant("legacy", adopt=True, tags={"team": "new"}, reputation_policy="strict"))
+    result = reconcile.converge(factory, spec)
+    assert result.complete and result.counts()["Adopted"] == 1
+    snap = assert_matches(ses, spec)
+    assert snap["legacy"]["id"] == legacy_id and snap["legacy"]["tags"][OWNERSHIP_TAG_KEY] == "acme"
+    # From then on it is owned: removing it from the spec deletes it in prune.
+    empty = spec_of()
+    assert reconcile.converge(factory, empty, mode="prune").counts()["Deleted"] == 1
+
+
+def test_foreign_tenants_are_never_pruned(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    ses.create_tenant(TenantName="foreign")
+    ses.create_tenant(TenantName="other-deploy", Tags=[{"Key": OWNERSHIP_TAG_KEY, "Value": "someone-else"}])
+    reconcile.converge(factory, spec_of(tenant("mine")))
+    result = reconcile.converge(factory, spec_of(), drift=True)
+    assert result.complete and result.counts()["Deleted"] == 1
+    assert set(snapshot(ses)) == {"foreign", "other-deploy"}
+
+
+def test_deletion_guard_fails_before_any_write(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    old = spec_of(*(tenant(f"t{i}") for i in range(8)), max_deletions=5)
+    reconcile.converge(factory, old)
+    new = spec_of(tenant("t0", reputation_policy="strict"), tenant("t1"), max_deletions=5)
+    for mode in ("reconcile", "prune", "all"):
+        seslocal.reset_stats()
+        result = reconcile.converge(factory, new, mode=mode, old_spec=old)
+        (problem,) = result.problems
+        assert problem.code == "deletion_guard" and "6 tenants" in problem.message
+        assert "settings.max_deletions" in problem.message
+        assert writes(seslocal.stats()) == 0
+    assert len(snapshot(ses)) == 8
+
+
+def test_missing_resource_fails_preflight_with_zero_writes(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    spec = spec_of(
+        tenant("a"),
+        tenant("b", resources=(IDENTITY, Resource("CONFIGURATION_SET", "typo-cs"))),
+        tenant("c", resources=(Resource("CONFIGURATION_SET", "typo-cs"), Resource("EMAIL_TEMPLATE", "nope"))),
+    )
+    seslocal.reset_stats()
+    result = reconcile.converge(factory, spec)
+    assert sorted(p.code for p in result.problems) == ["missing_resource", "missing_resource"]
+    text = " ".join(p.message for p in result.problems)
+    assert "configuration set 'typo-cs'" in text and "tenant b, c" in text and "email template 'nope'" in text
+    stats = seslocal.stats()
+    assert writes(stats) == 0
+    # Each unique resource checked once.
+    assert calls(stats, "GetEmailIdentity") == 1 and calls(stats, "GetConfigurationSet") == 1
+    assert snapshot(ses) == {}
+
+
+def test_tenant_quota_is_a_clear_error_and_not_retried(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    seslocal.configure(tenant_quota=3)
+    spec = spec_of(*(tenant(f"t{i}") for i in range(6)))
+    seslocal.reset_stats()
+    started = time.monotonic()
+    result = reconcile.converge(factory, spec, concurrency=1)
+    assert time.monotonic() - started < 5  # no backoff loop
+    assert result.applied.quota_error and "quota" in result.applied.quota_error
+    assert "Service Quotas" in result.applied.quota_error
+    stats = seslocal.stats()
+    # 3 created, then exactly one LimitExceededException: not retried, and no further CreateTenant.
+    assert calls(stats, "CreateTenant") == 4 and calls(stats, "CreateTenant", "ok") == 3
+    assert len(result.applied.errors) == 3
+
+
+def test_deadline_leaves_work_pending_and_the_next_run_finishes(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    spec = spec_of(*(tenant(f"t{i:02d}") for i in range(30)))
+    seslocal.reset_stats()
+    result = reconcile.converge(factory, spec, deadline=time.monotonic() - 1)
+    assert result.ok and not result.complete and result.pending == 30
+    assert writes(seslocal.stats()) == 0
+    final = reconcile.converge(factory, spec)
+    assert final.complete and final.counts()["Created"] == 30
+    assert_matches(ses, spec)
+
+
+def test_progress_reports_every_tenant(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    seen = []
+    spec = spec_of(tenant("a"), tenant("b"))
+    reconcile.converge(factory, spec, progress=lambda change, outcome, msg: seen.append((change.tenant, outcome)))
+    assert sorted(seen) == [("a", "done"), ("b", "done")]
+
+
+def test_context_comes_from_sts(factory):
+    ctx = factory.context()
+    assert (ctx.partition, ctx.region, ctx.account) == ("aws", "us-east-1", ACCOUNT)
+
+
+@pytest.mark.parametrize("mode", ["destroy", ""])
+def test_bad_mode_rejected(factory, mode):
+    with pytest.raises(ValueError, match="mode"):
+        reconcile.compute_plan(factory, spec_of(), mode=mode)
