@@ -356,7 +356,7 @@ class _Builder:
                 tags = values.get("tags")
                 if tags:
                     merged = {**d_tags, **tags} if d_tags else tags
-                    if len(merged) > max_tags:
+                    if len(merged) > max_tags and len(tags) <= max_tags:
                         self._error(file, t.nodes["tags"], f"{path}.tags",
                                     f"tenant {name!r} has {len(merged)} tags after merging defaults.tags "
                                     f"({len(d_tags)}) with its own ({len(tags)}); at most {max_tags} are allowed "

@@ -364,7 +364,7 @@ class List(Type):
             return INVALID
         items = node.value
         if len(items) < self.min_items:
-            return ctx.error(node, path, f"must list at least {self.min_items} item(s)")
+            return ctx.error(node, path, f"must not be empty; list at least {self.min_items} of {self.item.noun}")
         convert = self.item.convert
         out = []
         seen: dict[Any, Node] | None = {} if self.unique else None
@@ -552,6 +552,7 @@ class StrMap(Type):
     value: Str
     max_items: int | None = None
     what: str = "a mapping"
+    limit_note: str = ""
 
     @property
     def noun(self) -> str:  # type: ignore[override]
@@ -580,7 +581,7 @@ class StrMap(Type):
             if k is not INVALID and v is not INVALID:
                 out[k] = v
         if self.max_items is not None and len(out) > self.max_items:
-            ctx.error(node, path, f"has {len(out)} entries; at most {self.max_items} are allowed")
+            ctx.error(node, path, f"has {len(out)} entries; at most {self.max_items} are allowed{self.limit_note}")
         return out
 
     def schema(self) -> dict[str, Any]:
@@ -600,15 +601,18 @@ class Either(Type):
 
     scalar: Type
     mapping: Obj
+    what: str = ""
 
     @property
     def noun(self) -> str:  # type: ignore[override]
-        return f"{self.scalar.noun} or a mapping"
+        return self.what or f"{self.scalar.noun} or a mapping"
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
         if type(node) is MappingNode:
             return self.mapping.convert(node, path, ctx)
         if type(node) is ScalarNode:
+            if type(self.scalar) is Enum and node.value not in self.scalar.values:
+                return ctx.error(node, path, f"expected {self.noun}, found {describe(node)}")
             return self.scalar.convert(node, path, ctx)
         return ctx.error(node, path, f"expected {self.noun}, found {describe(node)}")
 
@@ -823,7 +827,8 @@ TAG_KEY = Str(TAG_KEY_PATTERN, 1, 128, _explain_tag_key, strict_scalars=True, wh
 TAG_VALUE = Str(TAG_VALUE_PATTERN, 0, 256, lambda v: _explain_tag(v, "value", 256, 0), strict_scalars=True,
                 what="a tag value (text)", extra=lambda v: _tag_chars(v, "value"))
 MAX_TAGS = 50 - 1  # SES allows 50 tags per tenant; the ownership tag takes one.
-TAGS = StrMap(TAG_KEY, TAG_VALUE, MAX_TAGS, what="a mapping of tag keys to text values")
+TAGS = StrMap(TAG_KEY, TAG_VALUE, MAX_TAGS, what="a mapping of tag keys to text values",
+              limit_note=f" (SES allows 50 tags per tenant and the deployment adds {model.OWNERSHIP_TAG_KEY})")
 
 SUPPRESSION = Either(
     Enum(("none",)),
@@ -837,6 +842,7 @@ SUPPRESSION = Either(
         },
         description="Tenant suppression attributes; scope and reasons are set together.",
     ),
+    what="`none` (clear) or a mapping {scope: account|tenant, reasons: [bounce, complaint]}",
 )
 
 SUPPRESSION_FIELD_DOC = (
@@ -868,6 +874,7 @@ RESOURCES = Obj(
         "templates": _resource_list("EMAIL_TEMPLATE", "an SES email template name", "acme-welcome"),
     },
     description="Resources associated with the tenant (email identities, configuration sets, email templates).",
+    wrong_kind_hint="to fix, list them by kind below `resources:` (identities, configuration_sets, templates)",
     misplaced={
         "dedicated_ip_pools": DEDICATED_POOL_MESSAGE,
         "dedicated_ip_pool": DEDICATED_POOL_MESSAGE,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any, TextIO
 
@@ -40,7 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``validate`` with parsed arguments; return the exit code."""
-    return validate(args.path, strict=args.strict, fmt=args.format, out=sys.stdout)
+    try:
+        return validate(args.path, strict=args.strict, fmt=args.format, out=sys.stdout)
+    except BrokenPipeError:  # `tenantctl validate | head`: the reader left; no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO | None = None) -> int:
