@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,8 +80,10 @@ def client_factory(args: argparse.Namespace) -> ClientFactory:
     CliError
         If the profile does not exist.
     """
+    # botocore reads AWS_DEFAULT_REGION (and the profile's region) but not AWS_REGION, which the AWS CLI v2
+    # and the other SDKs honour: read it here so every standard environment works.
     factory = ClientFactory.from_env(
-        region=getattr(args, "region", None) or None,
+        region=getattr(args, "region", None) or os.environ.get("AWS_REGION") or None,
         endpoint_url=getattr(args, "endpoint_url", None) or None,
     )
     profile = getattr(args, "profile", None)

@@ -59,3 +59,30 @@ class GitRepo:
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)
         return self.git("rev-parse", "HEAD")
+
+
+def create_resources(ses, spec) -> None:
+    """Create in the endpoint every identity, configuration set and template ``spec`` references."""
+    for t in spec.tenants:
+        for r in t.resources:
+            name = r.name
+            try:
+                if r.type == "EMAIL_IDENTITY":
+                    ses.create_email_identity(EmailIdentity=name)
+                elif r.type == "CONFIGURATION_SET":
+                    ses.create_configuration_set(ConfigurationSetName=name)
+                else:
+                    ses.create_email_template(
+                        TemplateName=name, TemplateContent={"Subject": "s", "Text": "t", "Html": "<p>t</p>"}
+                    )
+            except ses.exceptions.AlreadyExistsException:
+                pass
+
+
+def deploy(endpoint: str, spec) -> None:
+    """Converge the endpoint to ``spec`` with the engine (what the custom resource does)."""
+    from ses_tenants_engine.client import ClientFactory
+    from ses_tenants_engine.reconcile import converge
+
+    result = converge(ClientFactory(region="us-east-1", endpoint_url=endpoint), spec)
+    assert result.complete, (result.problems, result.applied.errors)

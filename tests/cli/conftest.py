@@ -42,3 +42,39 @@ def repo(tmp_path) -> GitRepo:
     if shutil.which("git") is None:  # pragma: no cover
         pytest.skip("git not installed")
     return GitRepo(tmp_path / "repo")
+
+
+@pytest.fixture
+def endpoint():
+    """The local SES v2 endpoint over HTTP (moto + seslocal in a thread); yields its URL.
+
+    moto's backends live in this process: they are reset before and after so tests do not see each other.
+    """
+    import seslocal
+    import seslocal.server
+
+    seslocal.install()
+    seslocal.configure()
+    seslocal.reset_stats()
+    _reset_moto()
+    with seslocal.server.running(port=0) as url:
+        yield url
+    _reset_moto()
+    seslocal.configure()
+    seslocal.reset_stats()
+
+
+def _reset_moto() -> None:
+    from moto.ses.models import ses_backends
+    from moto.sesv2.models import sesv2_backends
+
+    sesv2_backends.reset()
+    ses_backends.reset()
+
+
+@pytest.fixture
+def ses(endpoint):
+    """A plain boto3 SES v2 client on the local endpoint (set-up and independent checks)."""
+    import boto3
+
+    return boto3.client("sesv2", endpoint_url=endpoint, region_name="us-east-1")
