@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
+import json
+import time
+from pathlib import Path
+
 from ses_tenants_engine.client import AwsContext
 from ses_tenants_engine.live import LiveTenant
 from ses_tenants_engine.model import OWNERSHIP_TAG_KEY, Resource, Settings, Spec, Suppression, TenantSpec
@@ -120,3 +126,62 @@ def writes(stats: dict) -> int:
 
 def calls(stats: dict, op: str, key: str = "calls") -> int:
     return stats["operations"].get(op, {}).get(key, 0)
+
+
+# ----------------------------------------------------------------------------------------- handler helpers
+
+EVENTS = Path(__file__).resolve().parent / "events"
+BUCKET = "cdk-hnb659fds-assets-123456789012-us-east-1"
+
+
+class LambdaContext:
+    """The Lambda context attributes the handler uses; ``budget`` seconds of remaining time."""
+
+    def __init__(self, budget: float = 600.0, region: str = "us-east-1", account: str = ACCOUNT) -> None:
+        self._end = time.monotonic() + budget
+        self.invoked_function_arn = f"arn:aws:lambda:{region}:{account}:function:SesTenants-Provisioner"
+        self.function_name = "SesTenants-Provisioner"
+        self.log_group_name = "/aws/lambda/SesTenants-Provisioner"
+        self.log_stream_name = "2026/12/03/[$LATEST]abcdef0123456789"
+        self.aws_request_id = "c6af9ac6-7b61-11e6-9a41-93e812345678"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._end - time.monotonic()) * 1000))
+
+
+def put_spec(s3, spec: Spec, key: str) -> str:
+    """Upload a spec asset the way ``cdk deploy`` does; return the key."""
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=key, Body=spec.dumps().encode())
+    return key
+
+
+def event(name: str, *, mode: str = "reconcile", key: str | None = None, old_key: str | None = None) -> dict:
+    """A canned event from ``events/`` with its mode and spec keys set."""
+    ev = copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
+    for field_name in ("ResourceProperties", "OldResourceProperties"):
+        if field_name in ev:
+            ev[field_name]["Mode"] = mode
+    if "PhysicalResourceId" in ev:
+        ev["PhysicalResourceId"] = f"ses-tenants:acme:{mode}"
+    if key:
+        ev["ResourceProperties"]["SpecKey"] = key
+    if old_key:
+        ev["OldResourceProperties"]["SpecKey"] = old_key
+    return ev
+
+
+def run_provider(ev: dict, *, budget: float = 600.0, poll_budget: float | None = None, max_polls: int = 50):
+    """Drive on_event then is_complete as the Provider framework does; return (onEvent response, polls)."""
+    from ses_tenants_engine import handler
+
+    response = handler.on_event(ev, LambdaContext(budget))
+    merged = {**ev, **response}
+    polls = []
+    for _ in range(max_polls):
+        status = handler.is_complete(merged, LambdaContext(poll_budget if poll_budget is not None else budget))
+        polls.append(status)
+        if status.get("IsComplete"):
+            return response, polls
+    raise AssertionError(f"not complete after {max_polls} polls")
