@@ -15,6 +15,7 @@ afterwards by :mod:`tenantctl.loader`, which turns the converted documents into 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -165,9 +166,14 @@ class Str(Type):
     def noun(self) -> str:  # type: ignore[override]
         return self.what
 
+    _rx: re.Pattern[str] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_rx", _compiled(self.pattern))
+
     @property
     def regex(self) -> re.Pattern[str] | None:
-        return _compiled(self.pattern)
+        return self._rx
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
         if type(node) is not ScalarNode:
@@ -199,7 +205,7 @@ class Str(Type):
         reason for a rejected value and ``extra`` adds the checks a JSON Schema pattern cannot express.
         """
         n = len(value)
-        rx = self.regex
+        rx = self._rx
         if n < self.min_len or (self.max_len is not None and n > self.max_len) or (rx and not rx.fullmatch(value)):
             reason = self.explain(value) if self.explain is not None else None
             if reason:
@@ -851,7 +857,7 @@ SUPPRESSION_FIELD_DOC = (
 )
 
 
-def _resource_list(rtype: str, what: str, example: str) -> Field:
+def _resource_list(rtype: str, what: str, plural: str, example: str) -> Field:
     segment = model.RESOURCE_TYPES[rtype]
     pattern = {"EMAIL_IDENTITY": IDENTITY_PATTERN, "CONFIGURATION_SET": CONFIGURATION_SET_PATTERN,
                "EMAIL_TEMPLATE": TEMPLATE_PATTERN}[rtype]
@@ -859,7 +865,7 @@ def _resource_list(rtype: str, what: str, example: str) -> Field:
     item = Str(pattern, 1, None, _resource_explainer(rtype), what=what, extra=extra)
     return Field(
         List(item, unique=True),
-        f"{what[0].upper()}{what[1:]}s to associate, by name or full ARN (arn:...:{segment}/NAME).",
+        f"{plural} to associate, by name or full ARN (arn:PARTITION:ses:REGION:ACCOUNT:{segment}/NAME).",
         null_ok=True,
         examples=([example],),
     )
@@ -868,10 +874,11 @@ def _resource_list(rtype: str, what: str, example: str) -> Field:
 RESOURCES = Obj(
     {
         "identities": _resource_list("EMAIL_IDENTITY", "an SES email identity (domain or email address)",
-                                     "mail.example.com"),
+                                     "Email identities (domains or addresses)", "mail.example.com"),
         "configuration_sets": _resource_list("CONFIGURATION_SET", "an SES configuration set name",
-                                             "acme-transactional"),
-        "templates": _resource_list("EMAIL_TEMPLATE", "an SES email template name", "acme-welcome"),
+                                             "Configuration sets", "acme-transactional"),
+        "templates": _resource_list("EMAIL_TEMPLATE", "an SES email template name", "Email templates",
+                                    "acme-welcome"),
     },
     description="Resources associated with the tenant (email identities, configuration sets, email templates).",
     wrong_kind_hint="to fix, list them by kind below `resources:` (identities, configuration_sets, templates)",
@@ -988,3 +995,52 @@ def json_schema() -> dict[str, Any]:
         "title": "ses-tenants tenants.yaml",
         **body,
     }
+
+
+def _type_summary(t: Type) -> str:
+    if isinstance(t, Enum):
+        return " \\| ".join(f"`{v}`" for v in t.values)
+    if isinstance(t, Bool):
+        return "`true` \\| `false`"
+    if isinstance(t, Int):
+        if t.minimum is not None and t.minimum == t.maximum:
+            return f"`{t.minimum}`"
+        return "integer" + (f" ≥ {t.minimum}" if t.minimum is not None else "")
+    if isinstance(t, List):
+        item = _type_summary(t.item)
+        item = item.split(" ", 1)[1] if item.startswith(("a ", "an ")) else item
+        return f"list of {item}" + (", no repeats" if t.unique else "")
+    if isinstance(t, StrMap):
+        return f"mapping (at most {t.max_items} entries)" if t.max_items else "mapping"
+    if isinstance(t, Either):
+        return f"{_type_summary(t.scalar)} or mapping"
+    if isinstance(t, Obj):
+        return "mapping"
+    if isinstance(t, Str):
+        return t.what
+    return t.noun  # pragma: no cover
+
+
+def _yaml_value(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def field_reference_markdown() -> str:
+    """Return the field reference table of ``tenants.yaml`` as Markdown, generated from :data:`DOCUMENT`."""
+    rows = ["| key | accepts | default | meaning |", "|---|---|---|---|"]
+
+    def walk(obj: Obj, prefix: str) -> None:
+        for name, f in obj.fields.items():
+            t = f.type
+            key = f"{prefix}{name}"
+            inner = t.item if isinstance(t, List) and isinstance(t.item, Obj) else t
+            shown = "list of mappings" if inner is not t else _type_summary(t)
+            default = "required" if f.required else (f"`{_yaml_value(f.default)}`" if f.default is not None else "")
+            rows.append(f"| `{key}` | {shown} | {default} | {f.description} |")
+            if isinstance(inner, Obj):
+                walk(inner, f"{key}[]." if inner is not t else f"{key}.")
+            elif isinstance(t, Either):
+                walk(t.mapping, f"{key}.")
+
+    walk(DOCUMENT, "")
+    return "\n".join(rows) + "\n"

@@ -1,7 +1,8 @@
 """``tenantctl schema``: print the JSON Schema (draft 2020-12) of tenants.yaml.
 
 The schema is generated from the same field table that drives validation (:mod:`tenantctl.spec`).
-``--check FILE`` exits 1 when FILE differs from the generated schema (keeps a committed copy current).
+``--check FILE`` exits 1 when FILE differs from the generated schema (keeps a committed copy current);
+``--format markdown`` prints the field reference table that docs/tenants-yaml.md embeds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import sys
 from pathlib import Path
 
 from tenantctl.cli import CliError
-from tenantctl.spec import json_schema
+from tenantctl.spec import field_reference_markdown, json_schema
 
 
 def render_schema() -> str:
@@ -27,6 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="print the JSON Schema of tenants.yaml",
         description="Print the JSON Schema (draft 2020-12) of tenants.yaml, generated from the validator's model.",
     )
+    parser.add_argument("--format", choices=("json", "markdown"), default="json",
+                        help="json: the JSON Schema (default); markdown: the field reference table of the docs")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("-o", "--output", metavar="FILE", help="write the schema to FILE instead of stdout")
     group.add_argument("--check", metavar="FILE", help="exit 1 if FILE is not the current schema")
@@ -35,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``schema``; return the exit code."""
-    text = render_schema()
+    text = render_schema() if args.format == "json" else field_reference_markdown()
     if args.check:
         try:
             current = Path(args.check).read_text(encoding="utf-8")
