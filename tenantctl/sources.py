@@ -52,11 +52,14 @@ class LoadedSpec:
         Kind (``file``, ``git``, ``empty``, ``live``) and a label for messages and plan headers.
     warnings : list of Diagnostic
         Non-fatal findings of the loader.
+    locations : dict
+        Tenant name -> ``FILE:LINE`` where it is defined (``REF:PATH:LINE`` for a git ref).
     """
 
     spec: Spec | None
     source: Source
     warnings: list[Diagnostic] = field(default_factory=list)
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_live(self) -> bool:
@@ -98,7 +101,17 @@ def load_path(path: str | os.PathLike[str], *, strict: bool = False, label: str 
     if not p.exists():
         raise CliError(f"{path}: no such file or directory")
     result = _loader().load_spec(p, strict=strict)
-    return LoadedSpec(result.spec, Source("file", label or str(path)), list(getattr(result, "warnings", []) or []))
+    return _loaded(result, Source("file", label or str(path)))
+
+
+def _loaded(result: Any, source: Source, rename: Any = None) -> LoadedSpec:
+    """Wrap a loader result; ``rename`` maps loader file names to the names users should see."""
+    rename = rename or (lambda name: name)
+    warnings = [dataclasses.replace(d, file=rename(d.file)) for d in getattr(result, "warnings", []) or []]
+    locations = {
+        name: f"{rename(loc.file)}:{loc.line}" for name, loc in (getattr(result, "tenant_locations", {}) or {}).items()
+    }
+    return LoadedSpec(result.spec, source, warnings, locations)
 
 
 # --------------------------------------------------------------------------------------------- git
@@ -139,15 +152,15 @@ def _object_type(repo: Path, ref: str, relpath: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def _relabel(diags: list[Diagnostic], root: str, prefix: str) -> list[Diagnostic]:
-    """Rewrite temporary-folder file names into ``REF:PATH`` form."""
-    out = []
-    for d in diags:
-        name = d.file
+def _renamer(root: str, prefix: str) -> Any:
+    """Map temporary-folder file names to ``REF:PATH`` form."""
+
+    def rename(name: str) -> str:
         if name.startswith(root):
-            name = prefix + name[len(root) :].lstrip("/\\").replace(os.sep, "/")
-        out.append(dataclasses.replace(d, file=name))
-    return out
+            return prefix + name[len(root) :].lstrip("/\\").replace(os.sep, "/")
+        return name
+
+    return rename
 
 
 def load_git(ref: str, path: str | os.PathLike[str], *, strict: bool = False) -> LoadedSpec:
@@ -199,8 +212,7 @@ def load_git(ref: str, path: str | os.PathLike[str], *, strict: bool = False) ->
         text = proc.stdout.decode("utf-8", errors="strict") if _is_utf8(proc.stdout) else None
         if text is None:
             raise CliError(f"{label}: not UTF-8 text")
-        result = loader.load_spec_text(text, label, strict=strict)
-        return LoadedSpec(result.spec, Source("git", label), list(getattr(result, "warnings", []) or []))
+        return _loaded(loader.load_spec_text(text, label, strict=strict), Source("git", label))
     if kind != "tree":
         raise CliError(f"{label}: is a {kind}, not a spec file or directory")
     proc = _git(repo, "archive", "--format=tar", ref, "--", rel, binary=True)
@@ -210,12 +222,12 @@ def load_git(ref: str, path: str | os.PathLike[str], *, strict: bool = False) ->
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
             tar.extractall(tmp, filter="data")
         root = str(Path(tmp) / rel) if rel != "." else tmp
+        rename = _renamer(root, label + "/")
         try:
             result = loader.load_spec(Path(root), strict=strict)
         except SpecInvalid as exc:
-            raise SpecInvalid(_relabel(exc.diagnostics, root, label + "/")) from None
-        warnings = _relabel(list(getattr(result, "warnings", []) or []), root, label + "/")
-    return LoadedSpec(result.spec, Source("git", label), warnings)
+            raise SpecInvalid([dataclasses.replace(d, file=rename(d.file)) for d in exc.diagnostics]) from None
+        return _loaded(result, Source("git", label), rename)
 
 
 def _is_utf8(data: bytes) -> bool:

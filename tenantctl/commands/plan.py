@@ -146,6 +146,8 @@ def make_report(args: argparse.Namespace) -> PlanReport:
         region=ctx.region,
         generated_at=now_utc(),
         may_adopt=[t.name for t in spec.tenants if t.adopt],
+        # Where each tenant is written: the desired file, or (for deletions) the file it is removed from.
+        locations={**against.locations, **desired.locations},
     )
 
 

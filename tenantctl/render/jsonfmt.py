@@ -12,7 +12,7 @@
       "summary": {"create": 1, "update": 2, "delete": 1, "adopt": 0, "unchanged": 5,
                   "operations": 9, "estimated_calls": 17},
       "changes": [
-        {"tenant": "acme", "action": "update",
+        {"tenant": "acme", "action": "update", "location": "tenants.yaml:12",
          "operations": [{"op": "set_policy", "params": {...}, "old": "standard", "new": "strict",
                          "text": "~ policy standard → strict"}]}
       ],
@@ -52,7 +52,14 @@ def report_to_json(report: PlanReport) -> dict[str, Any]:
                 for line in report.lines(type(change)(change.tenant, change.action, [op]))
             )
             ops.append(item)
-        changes.append({"tenant": change.tenant, "action": change.action, "operations": ops})
+        changes.append(
+            {
+                "tenant": change.tenant,
+                "action": change.action,
+                "location": report.locations.get(change.tenant),
+                "operations": ops,
+            }
+        )
     return {
         "format_version": FORMAT_VERSION,
         "generated_at": report.generated_at,

@@ -9,6 +9,8 @@ budget is used, and the rest is replaced by a count of the tenants and operation
 
 from __future__ import annotations
 
+import html
+
 from ses_tenants_engine.plan_types import TenantChange
 
 from .report import LEGEND, SYMBOLS, PlanReport, attention, human_seconds
@@ -36,9 +38,11 @@ def _tenant_block(report: PlanReport, change: TenantChange, open_: bool) -> str:
     n = len(change.ops)
     body = "\n".join(_fence_safe(line.plain()) for line in lines)
     attr = " open" if open_ else ""
+    where = report.locations.get(change.tenant)
+    at = f" · <code>{html.escape(where)}</code>" if where else ""
     return (
         f"<details{attr}><summary><code>{sym} {change.tenant}</code> {change.action} "
-        f"({n} operation{'s' if n != 1 else ''})</summary>\n\n"
+        f"({n} operation{'s' if n != 1 else ''}){at}</summary>\n\n"
         f"```diff\n{body}\n```\n\n</details>\n"
     )
 

@@ -210,6 +210,7 @@ class PlanReport:
     account: str | None = None
     region: str | None = None
     generated_at: str = ""
+    locations: dict[str, str] = field(default_factory=dict)
 
     @property
     def changes(self) -> list[TenantChange]:
@@ -425,6 +426,7 @@ def build_report(
     region: str | None = None,
     generated_at: str = "",
     may_adopt: Iterable[str] = (),
+    locations: dict[str, str] | None = None,
 ) -> PlanReport:
     """Combine a plan, its sources and its flags into the input of the renderers.
 
@@ -446,6 +448,8 @@ def build_report(
         ISO-8601 UTC timestamp printed in the JSON and Markdown footers.
     may_adopt : iterable of str
         Tenants marked ``adopt: true`` in the desired spec (see :func:`analyze`).
+    locations : dict, optional
+        Tenant name -> ``FILE:LINE`` where it is defined (shown next to each tenant).
 
     Returns
     -------
@@ -468,6 +472,7 @@ def build_report(
         account=account,
         region=region,
         generated_at=generated_at,
+        locations=dict(locations or {}),
     )
 
 

@@ -81,7 +81,9 @@ def render_text(report: PlanReport, *, color: bool = False) -> str:
     for change in report.ordered_changes():
         sym = SYMBOLS.get(change.action, "~")
         colour = SYMBOL_COLOURS.get(sym, YELLOW)
-        out.append(paint(f"{sym} {change.tenant}", BOLD, colour) + paint(f"  ({change.action})", DIM))
+        where = report.locations.get(change.tenant)
+        suffix = f"  ({change.action})" + (f"  {where}" if where else "")
+        out.append(paint(f"{sym} {change.tenant}", BOLD, colour) + paint(suffix, DIM))
         for line in report.lines(change):
             text = line.plain()
             out.append("    " + paint(line.symbol, SYMBOL_COLOURS.get(line.symbol, YELLOW)) + text[1:])

@@ -85,13 +85,19 @@ def test_spec_directory_at_a_git_ref(cli, repo, monkeypatch):
         "version: 1\ntenants:\n  - name: gamma\n    resources:\n      identities: [g.example]\n"
         "      configuration_sets: [g-cs]\n",
     )
+    (repo.root / "tenants" / "acme.yaml").unlink()
+    repo.write("tenants/deployment.yaml", "version: 1\ndeployment: d\n")
     monkeypatch.chdir(repo.root)
     run = cli("plan", "tenants", "--against", "main", "--format", "json")
     assert run.code == 0, run.err
     doc = json.loads(run.out)
     assert doc["against"]["label"] == "main:tenants"
-    assert {(c["tenant"], c["action"]) for c in doc["changes"]} == {("beta", "update"), ("gamma", "create")}
-    assert doc["summary"]["unchanged"] == 1
+    changes = {c["tenant"]: (c["action"], c["location"]) for c in doc["changes"]}
+    assert changes == {
+        "acme": ("delete", "main:tenants/acme.yaml:4"),
+        "beta": ("update", "tenants/beta.yaml:3"),
+        "gamma": ("create", "tenants/gamma.yaml:3"),
+    }
 
 
 def test_invalid_spec_at_the_ref_names_ref_path_and_line(cli, repo, monkeypatch):
