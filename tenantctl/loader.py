@@ -28,7 +28,7 @@ from ses_tenants_engine import model
 from tenantctl import spec as fields
 from tenantctl.diagnostics import ERROR, WARNING, Diagnostic, SpecInvalid
 from tenantctl.spec import INVALID, Ctx, Fields
-from tenantctl.yamlsource import Node, ScalarNode, SequenceNode, compose, decode_source, read_source
+from tenantctl.yamlsource import Node, ScalarNode, SequenceNode, compose, decode_source, is_null, read_source
 
 __all__ = ["LoadResult", "SourceLocation", "load_spec", "load_spec_text", "load_spec_texts", "spec_files"]
 
@@ -175,7 +175,7 @@ class _Doc:
 
 def _convert_document(root: Node | None, filename: str) -> _Doc:
     ctx = Ctx(filename)
-    if root is None:
+    if root is None or (isinstance(root, ScalarNode) and is_null(root)):
         ctx.error(None, "document", "file is empty; a spec starts with `version: 1` followed by a `tenants:` list")
         return _Doc(filename, ctx, INVALID)
     if isinstance(root, SequenceNode):
@@ -234,7 +234,8 @@ class _Builder:
         tenants = self._tenants(docs, defaults)
         if not self.broken and not tenants and self.docs:
             first = self.docs[0]
-            self._warn(first.file, None, "tenants",
+            keys = first.fields.keys if isinstance(first.fields, Fields) else {}
+            self._warn(first.file, keys.get("tenants"), "tenants",
                        "the spec defines no tenants; deploying it deletes every tenant this deployment manages "
                        "(up to settings.max_deletions)")
         if self.broken or not _valid(deployment) or settings is None:

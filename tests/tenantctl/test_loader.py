@@ -189,24 +189,25 @@ def test_directory_spec_merges_files_in_name_order(tmp_path: Path) -> None:
     assert result.location("globex") == SourceLocation(str(tmp_path / "globex.yml"), 3, 5)
 
 
-def test_tenant_defined_in_two_files_names_both(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("version: 1\ntenants:\n" + GOOD_TENANT.format(name="acme"))
-    (tmp_path / "b.yaml").write_text("version: 1\ntenants:\n\n" + GOOD_TENANT.format(name="acme"))
+@pytest.mark.parametrize(
+    ("a_text", "b_text", "where", "fragment"),
+    [
+        ("version: 1\ntenants:\n" + GOOD_TENANT.format(name="acme"),
+         "version: 1\ntenants:\n\n" + GOOD_TENANT.format(name="acme"),
+         (4, 11, "tenants[0].name"), "at {a}:3 and at {b}:4"),
+        ("version: 1\nsettings: {max_deletions: 1}\n", "version: 1\nsettings: {max_deletions: 2}\ntenants: []\n",
+         (2, 1, "settings"), "already set in {a}:2"),
+    ],
+    ids=["tenant-in-two-files", "settings-in-two-files"],
+)
+def test_cross_file_conflicts_name_both_files(tmp_path: Path, a_text: str, b_text: str, where, fragment: str) -> None:
+    (tmp_path / "a.yaml").write_text(a_text)
+    (tmp_path / "b.yaml").write_text(b_text)
     with pytest.raises(SpecInvalid) as info:
         load_spec(tmp_path)
     (d,) = info.value.errors
-    assert (d.file, d.line, d.col, d.field) == (str(tmp_path / "b.yaml"), 4, 11, "tenants[0].name")
-    assert f"at {tmp_path / 'a.yaml'}:3 and at {tmp_path / 'b.yaml'}:4" in d.message
-
-
-def test_settings_in_two_files_is_an_error(tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("version: 1\nsettings: {max_deletions: 1}\n")
-    (tmp_path / "b.yaml").write_text("version: 1\nsettings: {max_deletions: 2}\ntenants: []\n")
-    with pytest.raises(SpecInvalid) as info:
-        load_spec(tmp_path)
-    (d,) = info.value.errors
-    assert (d.file, d.line, d.field) == (str(tmp_path / "b.yaml"), 2, "settings")
-    assert f"already set in {tmp_path / 'a.yaml'}:2" in d.message
+    assert (d.file, d.line, d.col, d.field) == (str(tmp_path / "b.yaml"), *where)
+    assert fragment.format(a=tmp_path / "a.yaml", b=tmp_path / "b.yaml") in d.message
 
 
 def test_errors_from_several_files_are_all_reported_in_file_order(tmp_path: Path) -> None:
@@ -244,7 +245,7 @@ def test_no_tenants_warns() -> None:
     result = load_spec_text("version: 1\ntenants: []\n", "t.yaml")
     assert result.spec.tenants == ()
     (w,) = result.warnings
-    assert w.field == "tenants" and "deletes every tenant" in w.message
+    assert (w.line, w.col, w.field) == (2, 1, "tenants") and "deletes every tenant" in w.message
 
 
 def test_same_resource_by_name_and_by_arn_warns() -> None:
@@ -354,3 +355,28 @@ def test_diagnostic_str_format() -> None:
     d = Diagnostic("x.yaml", 3, 7, "tenants[2].resources.identities[0]", "bad", "error")
     assert str(d) == "x.yaml:3:7: tenants[2].resources.identities[0]: bad"
     assert d.as_error().severity == "error"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\n", "1:1: document: file is empty"),
+        ("# only a comment\n\n", "1:1: document: file is empty"),
+        ("version: 1\ntenants: &a [*a]\n", "2:10: tenants[0]: expected a mapping, found a list"),
+        ("version: 1.0\n", "1:10: version: expected an integer, found the number 1.0"),
+        ("version: 1\n? [a]\n: x\n", "2:3: document: a key must be a plain word, found a list"),
+        ("version: 1\ntenants:\n  - name: [a]\n", "3:11: tenants[0].name: expected a tenant name, found a list"),
+        ("version: 1\ntenants:\n  -\n", "3:4: tenants[0]: empty list item"),
+    ],
+)
+def test_odd_documents_fail_cleanly(text: str, expected: str) -> None:
+    with pytest.raises(SpecInvalid) as info:
+        load_spec_text(text, "t.yaml")
+    assert str(info.value.errors[0]).startswith(f"t.yaml:{expected}")
+
+
+def test_crlf_explicit_str_tag_and_unicode_tags_are_fine() -> None:
+    text = ("version: 1\r\ntenants:\r\n  - name: a\r\n    sending: disabled\r\n"
+            "    tags: {n: !!str 42, équipe: 'müller ü', 'k@x': 'a/b=c+d', cost center: x}\r\n")
+    (t,) = load_spec_text(text, "t.yaml").spec.tenants
+    assert t.tags == {"n": "42", "équipe": "müller ü", "k@x": "a/b=c+d", "cost center": "x"}
