@@ -81,7 +81,7 @@ def _widget_lines(widget: dict[str, Any]) -> tuple[str, list[str]]:
         return "LOGS INSIGHTS", parts
     if kind == "alarm":
         alarms = props.get("alarms", [])
-        return "ALARM STATUS", [f"{len(alarms)} alarms, constant whatever the number of tenants"]
+        return "ALARM STATUS", [f"{len(alarms)} notifying alarms; the count does not depend on the number of tenants"]
     if kind == "metric":
         lines: list[str] = []
         for row in props.get("metrics", []):

@@ -18,19 +18,19 @@ Alarm design and its limits
 ---------------------------
 CloudWatch metric math cannot combine two arrays of time series (arithmetic takes ``TS[]`` with a scalar or a
 single ``TS``, never ``TS[]`` with ``TS[]``; ``IF`` takes single series only), so a per-tenant ratio or a
-per-tenant ``IF(sends >= N, rate, 0)`` cannot be evaluated inside one alarm. Each early-warning alarm therefore
-combines two single-series signals over the same period:
+per-tenant ``IF(sends >= N, rate, 0)`` cannot be evaluated inside one alarm; and a request holds one Metrics
+Insights query. Each early-warning is therefore a composite alarm ``ALARM(rate) AND ALARM(volume)`` over two
+action-less child alarms with one query each, evaluated over the same period:
 
-``worst``  ``SELECT MAX("Reputation.BounceRate") FROM SCHEMA("AWS/SES", TenantName)`` -- the highest per-tenant
-           rate (the documented aggregate form of a Metrics Insights alarm: no GROUP BY, one series);
-``top``    ``MAX(SELECT SUM(Bounce) ... GROUP BY TenantName ORDER BY SUM() DESC LIMIT 1)`` -- the bounce (or
-           complaint) count of the tenant with the most bounces in the period (a GROUP BY query wrapped in
-           metric math that returns one series, as alarms require);
-``gated``  ``IF(top >= G, worst, 0)`` with ``G = ceil(warning_rate * min_sends)``, alarmed at the warning rate.
+``rate``    ``SELECT MAX("Reputation.BounceRate") FROM SCHEMA("AWS/SES", TenantName)`` >= warning rate -- the
+            highest per-tenant rate (the documented aggregate form of a Metrics Insights alarm: one series);
+``volume``  ``MAX(SELECT SUM(Bounce) ... GROUP BY TenantName ORDER BY SUM() DESC LIMIT 1)`` >= G -- the bounce
+            (or complaint) count of the tenant with the most of them in the period (a GROUP BY query wrapped
+            in metric math that returns one series, as alarms require), ``G = ceil(warning_rate * min_sends)``.
 
 Any tenant that really is above the warning rate *and* has sent at least ``min_sends`` messages in the period
-has at least ``G`` bounces, so it always passes the gate (no missed warnings). A tenant with three sends
-cannot produce ``G`` bounces, so on its own it never pages. The gate is a necessary condition, not an exact
+has at least ``G`` bounces, so both children fire (no missed warnings). A tenant with three sends cannot
+produce ``G`` bounces, so on its own it never pages. The gate is a necessary condition, not an exact
 per-tenant one: a small tenant with a high rate plus a *different* large tenant with many bounces can still
 fire it; the dashboard's top lists show which tenant is which.
 """
@@ -474,8 +474,10 @@ class TenantHealth(Construct):
     Attributes
     ----------
     dashboard : aws_cloudwatch.CfnDashboard
-    reputation_alarms : dict[tuple[str, str], aws_cloudwatch.CfnAlarm]
-        ``{(policy, kind): alarm}``.
+    reputation_alarms : dict[tuple[str, str], aws_cloudwatch.CfnCompositeAlarm]
+        ``{(policy, kind): warning}``: the alarms that notify (``rate AND volume``).
+    rate_alarms, volume_alarms : dict[tuple[str, str], aws_cloudwatch.CfnAlarm]
+        Their action-less children, one Metrics Insights query each.
     provisioner_alarms : dict[str, aws_cloudwatch.Alarm]
         ``lambda_errors``, ``lambda_throttles`` (when functions are given) and ``dlq_messages`` (with a dlq and
         ``dlq_alarm``).
@@ -514,10 +516,15 @@ class TenantHealth(Construct):
         self.warnings = warning_thresholds(self.thresholds)
         self._topic = topic
 
-        self.reputation_alarms: dict[tuple[str, str], cloudwatch.CfnAlarm] = {}
+        self.reputation_alarms: dict[tuple[str, str], cloudwatch.CfnCompositeAlarm] = {}
+        self.rate_alarms: dict[tuple[str, str], cloudwatch.CfnAlarm] = {}
+        self.volume_alarms: dict[tuple[str, str], cloudwatch.CfnAlarm] = {}
         for policy, warn in self.warnings.items():
             for kind in KINDS:
-                self.reputation_alarms[(policy, kind)] = self._reputation_alarm(prefix, policy, kind, warn.rate(kind))
+                key = (policy, kind)
+                self.reputation_alarms[key], self.rate_alarms[key], self.volume_alarms[key] = self._reputation_alarm(
+                    prefix, policy, kind, warn.rate(kind)
+                )
 
         self.provisioner_alarms: dict[str, cloudwatch.Alarm] = {}
         if functions:
@@ -590,55 +597,76 @@ class TenantHealth(Construct):
         self._add_actions(alarm)
         return alarm
 
-    def _reputation_alarm(self, prefix: str, policy: str, kind: str, warn_rate: float) -> cloudwatch.CfnAlarm:
-        names, thr = self.metric_names, self.thresholds
-        gate = volume_gate(warn_rate, thr.min_sends)
-        pause = PAUSE_THRESHOLDS[policy].rate(kind)
-        actions = [self._topic.topic_arn] if self._topic is not None else None
+    def _child_alarm(
+        self, cid: str, name: str, description: str, threshold: float, queries: list[tuple[str, str, str, bool]]
+    ) -> cloudwatch.CfnAlarm:
+        """Create an action-less alarm holding exactly one Metrics Insights query (plus math on it)."""
+        thr = self.thresholds
         return cloudwatch.CfnAlarm(
             self,
-            f"{policy.capitalize()}{kind.capitalize()}Warning",
-            alarm_name=f"{prefix}-tenant-{kind}-warning-{policy}",
-            alarm_description=(
-                f"A tenant's {kind} rate reached {warn_rate:.2%}, the early warning for the '{policy}' reputation "
-                f"policy (SES pauses '{policy}' tenants above {pause:.2%}). Gate: the tenant with the most "
-                f"{kind}s had >= {gate} in the period (= {warn_rate:.2%} of {thr.min_sends} sends). "
-                "See the tenant-health dashboard for which tenant."
-            ),
+            cid,
+            alarm_name=name,
+            alarm_description=description,
             comparison_operator="GreaterThanOrEqualToThreshold",
-            threshold=round(warn_rate * names.rate_scale, 9),
+            threshold=threshold,
             evaluation_periods=thr.evaluation_periods,
             datapoints_to_alarm=thr.datapoints_to_alarm,
             treat_missing_data="notBreaching",
+            actions_enabled=False,
+            metrics=[
+                cloudwatch.CfnAlarm.MetricDataQueryProperty(
+                    id=qid,
+                    expression=expr,
+                    label=label,
+                    period=thr.period if expr.startswith("SELECT") else None,
+                    return_data=ret,
+                )
+                for qid, expr, label, ret in queries
+            ],
+        )
+
+    def _reputation_alarm(
+        self, prefix: str, policy: str, kind: str, warn_rate: float
+    ) -> tuple[cloudwatch.CfnCompositeAlarm, cloudwatch.CfnAlarm, cloudwatch.CfnAlarm]:
+        names, thr = self.metric_names, self.thresholds
+        gate = volume_gate(warn_rate, thr.min_sends)
+        pause = PAUSE_THRESHOLDS[policy].rate(kind)
+        base = f"{policy.capitalize()}{kind.capitalize()}"
+        rate = self._child_alarm(
+            f"{base}Rate",
+            f"{prefix}-tenant-{kind}-rate-{policy}",
+            f"Some tenant's {kind} rate is >= {warn_rate:.2%} (child of the {policy} {kind} warning; no actions).",
+            round(warn_rate * names.rate_scale, 9),
+            [("worst", worst_rate_query(names, kind), f"highest tenant {kind} rate", True)],
+        )
+        volume = self._child_alarm(
+            f"{base}Volume",
+            f"{prefix}-tenant-{kind}-volume-{policy}",
+            f"Some tenant had >= {gate} {kind}s in a period (= {warn_rate:.2%} of {thr.min_sends} sends; child of "
+            f"the {policy} {kind} warning; no actions).",
+            gate,
+            [
+                ("counts", top_count_query(names, kind, limit=1), f"top tenant {kind}s", False),
+                ("top", "MAX(counts)", f"{kind}s of the top tenant", True),
+            ],
+        )
+        actions = [self._topic.topic_arn] if self._topic is not None else None
+        warning = cloudwatch.CfnCompositeAlarm(
+            self,
+            f"{base}Warning",
+            alarm_name=f"{prefix}-tenant-{kind}-warning-{policy}",
+            alarm_rule=f'ALARM("{rate.attr_arn}") AND ALARM("{volume.attr_arn}")',
+            alarm_description=(
+                f"A tenant's {kind} rate reached {warn_rate:.2%}, the early warning for the '{policy}' reputation "
+                f"policy (SES pauses '{policy}' tenants above {pause:.2%}), with volume: the tenant with the most "
+                f"{kind}s had >= {gate} in the period (= {warn_rate:.2%} of {thr.min_sends} sends). "
+                "See the tenant-health dashboard for which tenant."
+            ),
             actions_enabled=True,
             alarm_actions=actions,
             ok_actions=actions,
-            metrics=[
-                cloudwatch.CfnAlarm.MetricDataQueryProperty(
-                    id="worst",
-                    expression=worst_rate_query(names, kind),
-                    label=f"highest tenant {kind} rate",
-                    period=thr.period,
-                    return_data=False,
-                ),
-                cloudwatch.CfnAlarm.MetricDataQueryProperty(
-                    id="counts",
-                    expression=top_count_query(names, kind, limit=1),
-                    label=f"top tenant {kind} count",
-                    period=thr.period,
-                    return_data=False,
-                ),
-                cloudwatch.CfnAlarm.MetricDataQueryProperty(
-                    id="top", expression="MAX(counts)", label=f"max {kind}s of one tenant", return_data=False
-                ),
-                cloudwatch.CfnAlarm.MetricDataQueryProperty(
-                    id="gated",
-                    expression=f"IF(top >= {gate}, worst, 0)",
-                    label=f"highest tenant {kind} rate (volume-gated)",
-                    return_data=True,
-                ),
-            ],
         )
+        return warning, rate, volume
 
     # -- dashboard ------------------------------------------------------------------------------------------
 

@@ -97,8 +97,16 @@ def created() -> dict[str, Any]:
     return {"template": tpl, "json": tpl.to_json(), "health": health, "ids": ids}
 
 
-def _alarms(template_json: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in template_json["Resources"].items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+def _alarms(template_json: dict[str, Any], types: tuple[str, ...] = ("AWS::CloudWatch::Alarm",)) -> dict[str, Any]:
+    return {k: v for k, v in template_json["Resources"].items() if v["Type"] in types}
+
+
+BOTH = ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+
+
+def _notifying(template_json: dict[str, Any]) -> dict[str, Any]:
+    """The alarms that notify: composites and provisioner alarms (children have ActionsEnabled false)."""
+    return {k: v for k, v in _alarms(template_json, BOTH).items() if v["Properties"].get("ActionsEnabled", True)}
 
 
 def _widgets_by_title(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -201,7 +209,7 @@ def test_provisioner_widgets_reference_functions_and_dlq(created: dict[str, Any]
     depth = widgets["Dead-letter queue depth"]["properties"]["metrics"]
     assert depth == [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"<{dlq}.QueueName>"]]
     alarm_widget = widgets["Alarms"]["properties"]
-    assert len(alarm_widget["alarms"]) == len(_alarms(created["json"])) == 7
+    assert len(alarm_widget["alarms"]) == len(_notifying(created["json"])) == 7
 
 
 # -- alarms --------------------------------------------------------------------------------------------------
@@ -219,31 +227,52 @@ def test_provisioner_widgets_reference_functions_and_dlq(created: dict[str, Any]
 def test_reputation_alarm_per_policy(
     created: dict[str, Any], policy: str, kind: str, warning: float, gate: int
 ) -> None:
-    alarm = created["health"].reputation_alarms[(policy, kind)]
-    props = created["json"]["Resources"][cdk.Stack.of(alarm).get_logical_id(alarm)]["Properties"]
-    assert props["AlarmName"] == f"Created-tenant-{kind}-warning-{policy}"
-    assert props["Threshold"] == pytest.approx(warning)
-    assert warning < PAUSE_THRESHOLDS[policy].rate(kind)
-    assert props["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
-    assert props["TreatMissingData"] == "notBreaching"
-    metrics = {m["Id"]: m for m in props["Metrics"]}
+    health, res = created["health"], created["json"]["Resources"]
+    stack = cdk.Stack.of(health)
+    rate = res[stack.get_logical_id(health.rate_alarms[(policy, kind)])]["Properties"]
+    volume = res[stack.get_logical_id(health.volume_alarms[(policy, kind)])]["Properties"]
+    rate_id = stack.get_logical_id(health.rate_alarms[(policy, kind)])
+    volume_id = stack.get_logical_id(health.volume_alarms[(policy, kind)])
+    warn = res[stack.get_logical_id(health.reputation_alarms[(policy, kind)])]
+    assert warn["Type"] == "AWS::CloudWatch::CompositeAlarm"
+    assert warn["Properties"]["AlarmName"] == f"Created-tenant-{kind}-warning-{policy}"
+    rule = resolve_intrinsics(warn["Properties"]["AlarmRule"])
+    assert rule == f'ALARM("<{rate_id}.Arn>") AND ALARM("<{volume_id}.Arn>")'
+    assert f"{warning:.2%}" in warn["Properties"]["AlarmDescription"]
+
     rate_metric = "Reputation.BounceRate" if kind == "bounce" else "Reputation.ComplaintRate"
     count_metric = "Bounce" if kind == "bounce" else "Complaint"
-    assert metrics["worst"]["Expression"] == f'SELECT MAX("{rate_metric}") FROM SCHEMA("AWS/SES", TenantName)'
-    assert metrics["counts"]["Expression"] == (
+    assert rate["AlarmName"] == f"Created-tenant-{kind}-rate-{policy}"
+    assert rate["Threshold"] == pytest.approx(warning)
+    assert warning < PAUSE_THRESHOLDS[policy].rate(kind)
+    (worst,) = rate["Metrics"]
+    assert worst["Expression"] == f'SELECT MAX("{rate_metric}") FROM SCHEMA("AWS/SES", TenantName)'
+    assert worst["ReturnData"] is True and worst["Period"] == 3600
+
+    assert volume["AlarmName"] == f"Created-tenant-{kind}-volume-{policy}"
+    assert volume["Threshold"] == gate == math.ceil(round(warning * 500, 9))
+    counts, top = volume["Metrics"]
+    assert counts["Expression"] == (
         f'SELECT SUM({count_metric}) FROM SCHEMA("AWS/SES", TenantName) GROUP BY TenantName ORDER BY SUM() DESC LIMIT 1'
     )
-    assert metrics["top"]["Expression"] == "MAX(counts)"  # GROUP BY wrapped in math that returns one series
-    assert metrics["gated"]["Expression"] == f"IF(top >= {gate}, worst, 0)"
-    assert [m["Id"] for m in props["Metrics"] if m.get("ReturnData")] == ["gated"]
-    assert metrics["worst"]["Period"] == metrics["counts"]["Period"] == 3600
-    assert gate == math.ceil(round(warning * 500, 9))
+    assert counts["ReturnData"] is False and counts["Period"] == 3600
+    assert top["Expression"] == "MAX(counts)" and top["ReturnData"] is True  # GROUP BY wrapped: one series
+    for child in (rate, volume):
+        assert child["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+        assert child["TreatMissingData"] == "notBreaching"
+        assert child["ActionsEnabled"] is False and "AlarmActions" not in child
 
 
-def test_every_alarm_notifies_the_topic(created: dict[str, Any]) -> None:
+def test_each_alarm_holds_at_most_one_metrics_insights_query(created: dict[str, Any]) -> None:
+    for alarm in _alarms(created["json"]).values():
+        queries = [m for m in alarm["Properties"].get("Metrics", []) if m.get("Expression", "").startswith("SELECT")]
+        assert len(queries) <= 1, alarm["Properties"]["AlarmName"]
+
+
+def test_every_notifying_alarm_uses_the_topic(created: dict[str, Any]) -> None:
     topic_ref = {"Ref": created["ids"]["topic"]}
-    alarms = _alarms(created["json"])
-    assert len(alarms) == 7
+    alarms = _notifying(created["json"])
+    assert len(alarms) == 7  # 4 composite warnings + errors, throttles, DLQ
     for alarm in alarms.values():
         assert alarm["Properties"]["AlarmActions"] == [topic_ref]
         assert alarm["Properties"]["OKActions"] == [topic_ref]
@@ -251,8 +280,8 @@ def test_every_alarm_notifies_the_topic(created: dict[str, Any]) -> None:
 
 def test_without_topic_alarms_have_no_actions() -> None:
     stack, _ = _imported_stack(cdk.App(), with_topic=False)
-    alarms = _alarms(Template.from_stack(stack).to_json())
-    assert len(alarms) == 7
+    alarms = _alarms(Template.from_stack(stack).to_json(), BOTH)
+    assert len(alarms) == 15
     assert all("AlarmActions" not in a["Properties"] for a in alarms.values())
 
 
@@ -275,7 +304,7 @@ def test_dlq_graphed_without_a_second_alarm() -> None:
     stack, health = _imported_stack(cdk.App(), dlq_alarm=False)
     tpl = Template.from_stack(stack).to_json()
     assert "dlq_messages" not in health.provisioner_alarms
-    assert len(_alarms(tpl)) == 6
+    assert len(_notifying(tpl)) == 6
     widgets = _widgets_by_title(dashboard_body_from_template(tpl))
     assert widgets["Dead-letter queue depth"]["properties"]["metrics"][0][3] == "dlq"
 
@@ -298,10 +327,10 @@ def test_construct_takes_no_per_tenant_input() -> None:
 @pytest.mark.parametrize(
     ("policies", "n_functions", "with_dlq", "expected"),
     [
-        (("standard", "strict"), 2, True, 7),
-        (("standard",), 2, True, 5),
-        (("strict",), 0, False, 2),
-        (("standard", "strict"), 10, False, 6),
+        (("standard", "strict"), 2, True, 15),
+        (("standard",), 2, True, 9),
+        (("strict",), 0, False, 6),
+        (("standard", "strict"), 10, False, 14),
     ],
 )
 def test_alarm_count_depends_only_on_policies_and_provisioner(
@@ -311,7 +340,8 @@ def test_alarm_count_depends_only_on_policies_and_provisioner(
         cdk.App(), thresholds=HealthThresholds(policies=policies), n_functions=n_functions, with_dlq=with_dlq
     )
     tpl = Template.from_stack(stack)
-    tpl.resource_count_is("AWS::CloudWatch::Alarm", expected)
+    tpl.resource_count_is("AWS::CloudWatch::CompositeAlarm", 2 * len(policies))
+    tpl.resource_count_is("AWS::CloudWatch::Alarm", expected - 2 * len(policies))
     tpl.resource_count_is("AWS::CloudWatch::Dashboard", 1)
     assert set(health.reputation_alarms) == {(p, k) for p in policies for k in ("bounce", "complaint")}
 
@@ -333,11 +363,15 @@ def test_custom_metric_names_and_scale() -> None:
     names = TenantMetricNames(tenant_dimension="TenantId", extra_dimensions=("TenantName",), rate_scale=100)
     stack, health = _imported_stack(cdk.App(), metric_names=names)
     tpl = Template.from_stack(stack).to_json()
-    alarm = tpl["Resources"][stack.get_logical_id(health.reputation_alarms[("strict", "complaint")])]["Properties"]
-    assert alarm["Threshold"] == pytest.approx(0.4)  # 0.4 % as a percentage
-    exprs = [m["Expression"] for m in alarm["Metrics"]]
-    assert exprs[0] == 'SELECT MAX("Reputation.ComplaintRate") FROM SCHEMA("AWS/SES", TenantId, TenantName)'
-    assert "GROUP BY TenantId ORDER BY SUM() DESC LIMIT 1" in exprs[1]
+    key = ("strict", "complaint")
+    rate = tpl["Resources"][stack.get_logical_id(health.rate_alarms[key])]["Properties"]
+    volume = tpl["Resources"][stack.get_logical_id(health.volume_alarms[key])]["Properties"]
+    assert rate["Threshold"] == pytest.approx(0.4)  # 0.4 % as a percentage
+    assert volume["Threshold"] == 2  # a count: not scaled
+    assert rate["Metrics"][0]["Expression"] == (
+        'SELECT MAX("Reputation.ComplaintRate") FROM SCHEMA("AWS/SES", TenantId, TenantName)'
+    )
+    assert "GROUP BY TenantId ORDER BY SUM() DESC LIMIT 1" in volume["Metrics"][0]["Expression"]
 
 
 def test_margin_and_overrides() -> None:
