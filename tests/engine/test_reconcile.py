@@ -281,6 +281,24 @@ def test_deadline_leaves_work_pending_and_the_next_run_finishes(factory, ses):
     assert_matches(ses, spec)
 
 
+def test_deadline_mid_run_stops_starting_tenants(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    spec = spec_of(*(tenant(f"t{i:02d}") for i in range(10)))
+    deadline = time.monotonic() + 60
+
+    def slow_progress(change, outcome, message):
+        # The first finished tenant takes the rest of the budget: nothing else may start.
+        time.sleep(max(0.0, deadline - time.monotonic()) + 0.01)
+
+    deadline = time.monotonic() + 1.0
+    result = reconcile.converge(factory, spec, deadline=deadline, progress=slow_progress, concurrency=1)
+    assert result.ok and result.counts()["Created"] == 1 and result.pending == 9
+    assert set(result.applied.pending.values()) == {"time budget used up before this tenant started"}
+    assert len(snapshot(ses)) == 1
+    assert reconcile.converge(factory, spec).counts()["Created"] == 9
+    assert_matches(ses, spec)
+
+
 def test_progress_reports_every_tenant(factory, ses):
     make_resources(ses, identities=["example.com"])
     seen = []
