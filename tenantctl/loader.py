@@ -389,8 +389,7 @@ class _Builder:
                                    f"{' and no '.join(m.split(' ', 1)[1] for m in missing)}; SES rejects its "
                                    "sends until both an identity and a configuration set are associated. To fix, "
                                    f"add {' and '.join(missing)} under resources, or set sending: disabled")
-                access = values.get("sender_access")
-                role = access.values.get("role", False) if isinstance(access, Fields) else False
+                access = self._sender_access(values.get("sender_access"), name, file, f"{path}.sender_access")
                 out.append(
                     model.TenantSpec(
                         name=name,
@@ -400,10 +399,22 @@ class _Builder:
                         tags=merged,
                         resources=resources,
                         adopt=values.get("adopt", False),
-                        sender_access={"role": True} if role else None,
+                        sender_access=access,
                     )
                 )
         return out
+
+    def _sender_access(self, access: Any, name: str, file: str, path: str) -> dict[str, Any] | None:
+        if not isinstance(access, Fields):
+            return None
+        role, principals = access.values.get("role", False), access.values.get("principals")
+        if not role:
+            if principals:
+                self._warn(file, access.keys["principals"], f"{path}.principals",
+                           f"principals are listed but tenant {name!r} asks for no role (role is not true), so "
+                           "nobody gets access; to fix, add `role: true` or remove principals")
+            return None
+        return {"role": True, "principals": list(principals)} if principals else {"role": True}
 
     def _resources(self, r: Any, file: str, path: str) -> tuple[model.Resource, ...] | None:
         if r is None:

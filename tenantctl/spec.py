@@ -803,6 +803,19 @@ def _explain_tag_key(key: str) -> str | None:
     return None
 
 
+PRINCIPAL_PATTERN = r"^(?:[0-9]{12}|arn:aws[a-z-]*:iam::[0-9]{12}:(?:root|role/[^*?]+|user/[^*?]+))$"
+
+
+def _explain_principal(value: str) -> str | None:
+    if "*" in value or "?" in value:
+        return f"wildcard principal {value!r} is not allowed; name accounts or IAM role/user ARNs"
+    if value.isdigit():
+        return f"account id {value!r} must have exactly 12 digits"
+    if value.startswith("arn:") and ":iam::" not in value:
+        return f"{value!r} is not an IAM ARN; expected arn:aws:iam::ACCOUNT:root, :role/NAME or :user/NAME"
+    return None
+
+
 def _explain_deployment(name: str) -> str | None:
     if not re.fullmatch(DEPLOYMENT_PATTERN, name):
         return (f"deployment {name!r} is not valid: 1-63 letters, digits and '-', starting with a letter and not "
@@ -913,8 +926,18 @@ TENANT = Obj(
                        default=False),
         "sender_access": Field(
             Obj(
-                {"role": Field(Bool(), "Create an IAM role that may send only as this tenant "
-                               "(ses:SendEmail / ses:SendBulkEmail pinned with ses:TenantName).", default=False)},
+                {
+                    "role": Field(Bool(), "Create an IAM role that may send only as this tenant "
+                                  "(ses:SendEmail / ses:SendBulkEmail pinned with ses:TenantName).", default=False),
+                    "principals": Field(
+                        List(Str(PRINCIPAL_PATTERN, 12, None, _explain_principal,
+                                 what="a 12-digit account id or an IAM ARN (root, role/NAME or user/NAME)"),
+                             unique=True, min_items=1),
+                        "Who may assume the tenant's role (default: the deployment's configured sender "
+                        "principals). Never a wildcard.",
+                        null_ok=True, examples=(["111122223333", "arn:aws:iam::111122223333:role/app-sender"],),
+                    ),
+                },
                 description="Per-tenant sender access, consumed by the access stack.",
             ),
             "Opt-in per-tenant sender role (the access stack creates it).",

@@ -380,3 +380,25 @@ def test_crlf_explicit_str_tag_and_unicode_tags_are_fine() -> None:
             "    tags: {n: !!str 42, équipe: 'müller ü', 'k@x': 'a/b=c+d', cost center: x}\r\n")
     (t,) = load_spec_text(text, "t.yaml").spec.tenants
     assert t.tags == {"n": "42", "équipe": "müller ü", "k@x": "a/b=c+d", "cost center": "x"}
+
+
+def test_sender_access_principals_and_role_without_principals() -> None:
+    text = """version: 1
+tenants:
+  - name: a
+    sending: disabled
+    sender_access: {role: true, principals: ['111122223333', 'arn:aws:iam::111122223333:role/app']}
+  - name: b
+    sending: disabled
+    sender_access: {role: true}
+  - name: c
+    sending: disabled
+    sender_access: {role: false, principals: ['111122223333']}
+"""
+    result = load_spec_text(text, "t.yaml")
+    a, b, c = result.spec.tenants
+    assert a.sender_access == {"role": True, "principals": ["111122223333", "arn:aws:iam::111122223333:role/app"]}
+    assert b.sender_access == {"role": True}
+    assert c.sender_access is None
+    (w,) = result.warnings
+    assert (w.line, w.field) == (11, "tenants[2].sender_access.principals") and "role: true" in w.message
