@@ -650,7 +650,7 @@ TENANT_NAME_PATTERN = model.TENANT_NAME_RE.pattern
 DEPLOYMENT_PATTERN = r"^[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
 _RESERVED_TAG_PREFIXES = ("aws:", model.OWNERSHIP_TAG_KEY.split(":", 1)[0] + ":")
 TAG_KEY_PATTERN = "^" + "".join(
-    "(?!" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in p) + ")"
+    "(?!" + "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in p) + ")"
     for p in _RESERVED_TAG_PREFIXES
 ) + ".{1,128}$"
 TAG_VALUE_PATTERN = r"^(?![aA][wW][sS]:).{0,256}$"

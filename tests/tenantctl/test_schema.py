@@ -134,3 +134,26 @@ def test_validator_is_stricter_only_where_documented() -> None:
         load_spec_text(f"version: 1\ndefaults: {{tags: {{k: '{tag_value}'}}}}\n", "t.yaml")
     long_domain = ".".join(["a" * 60] * 5) + ".example"
     assert spec.RESOURCES.fields["identities"].type.item.problem(long_domain).startswith("domain is")
+
+
+def test_every_pattern_compiles_as_an_ecmascript_unicode_regex() -> None:
+    """Editors evaluate the schema's patterns in JavaScript (`u` flag): they must compile and agree there too."""
+    import shutil
+    import subprocess
+
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = """
+const s = JSON.parse(require("fs").readFileSync(0, "utf8")); const out = [];
+(function walk(o) { if (o && typeof o === "object") for (const [k, v] of Object.entries(o)) {
+  if (k === "pattern") out.push(v); else walk(v); } })(s);
+const id = new RegExp(s.properties.tenants.items.properties.resources.properties.identities.items.pattern, "u");
+console.log(JSON.stringify({count: out.map(p => new RegExp(p, "u")).length,
+                            id: ["ops@acme.example", "mail.acme.example", "acme_x.example"].map(v => id.test(v))}));
+"""
+    proc = subprocess.run([node, "-e", script], input=render_schema(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["count"] >= 8
+    assert result["id"] == [True, True, False]
