@@ -15,9 +15,10 @@ import sys
 from typing import Any, TextIO
 
 from tenantctl.diagnostics import Diagnostic, SpecInvalid
-from tenantctl.loader import LoadResult, load_spec
+from tenantctl.loader import LoadResult, load_spec, load_spec_text
 
 DEFAULT_SPEC = "tenants.yaml"
+STDIN_NAME = "<stdin>"
 JSON_FORMAT_VERSION = 1
 
 
@@ -33,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("path", nargs="?", default=DEFAULT_SPEC, metavar="PATH",
-                        help=f"spec file or directory of *.yaml/*.yml files (default: ./{DEFAULT_SPEC})")
+                        help=f"spec file, directory of *.yaml/*.yml files, or - for stdin (default: ./{DEFAULT_SPEC})")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
     parser.set_defaults(func=run)
@@ -54,7 +55,7 @@ def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO 
     Parameters
     ----------
     path : str
-        A spec file or directory.
+        A spec file or directory, or ``-`` for standard input.
     strict : bool
         Treat warnings as errors.
     fmt : str
@@ -65,18 +66,22 @@ def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO 
     out = out or sys.stdout
     result: LoadResult | None = None
     try:
-        result = load_spec(path, strict=strict)
+        if path == "-":
+            result = load_spec_text(sys.stdin.buffer.read(), STDIN_NAME, strict=strict)
+        else:
+            result = load_spec(path, strict=strict)
         diagnostics = list(result.warnings)
     except SpecInvalid as exc:
         diagnostics = exc.diagnostics
+    shown = STDIN_NAME if path == "-" else path
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
     if fmt == "json":
-        out.write(json.dumps(_json_report(path, result, errors, warnings), indent=2) + "\n")
+        out.write(json.dumps(_json_report(shown, result, errors, warnings), indent=2) + "\n")
     else:
         for d in diagnostics:
             out.write(format_diagnostic(d) + "\n")
-        out.write(_summary(path, result, errors, warnings) + "\n")
+        out.write(_summary(shown, result, errors, warnings) + "\n")
     return 0 if result is not None else 1
 
 

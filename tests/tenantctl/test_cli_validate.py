@@ -129,3 +129,13 @@ def test_every_corpus_file_fails_validate_with_parsable_lines(cli) -> None:
         *lines, summary = out.splitlines()
         assert lines and all(LINE.match(line) for line in lines), out
         assert summary.startswith(f"{path}: invalid:")
+
+
+def test_stdin_spec() -> None:
+    proc = subprocess.run([sys.executable, "-m", "tenantctl.cli", "validate", "-"], capture_output=True, text=True,
+                          input="version: 1\ntenants:\n  - name: x\n    sending: nope\n", timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [
+        "<stdin>:4:14: tenants[0].sending: unknown value 'nope'; expected enabled, disabled or reinstated",
+        "<stdin>: invalid: 1 error, 0 warnings",
+    ]
