@@ -19,6 +19,9 @@ import os
 import re
 import sys
 import textwrap
+
+# jsii prints a large Node end-of-life banner on import of aws_cdk unless silenced (see the Makefile).
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -200,7 +203,6 @@ def render(body: dict[str, Any], out: Path, source: str = "synthesized dashboard
 
 def synthesize_demo_body() -> dict[str, Any]:
     """Synthesize a stack holding ``TenantHealth`` (imported dependencies) and return its dashboard body."""
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     import aws_cdk as cdk
     from aws_cdk import aws_lambda as lambda_
     from aws_cdk import aws_logs as logs

@@ -326,7 +326,8 @@ def resolve_intrinsics(value: Any, placeholders: Mapping[str, str] | None = None
     """Resolve the CloudFormation intrinsics CDK emits in a dashboard body to plain strings.
 
     ``Fn::Join`` is joined, ``Ref`` becomes ``placeholders[name]`` or ``<name>``, ``Fn::GetAtt`` becomes
-    ``<resource.attribute>``, ``AWS::Region``-style pseudo parameters become placeholders as well.
+    ``<resource.attribute>``, ``AWS::Region``-style pseudo parameters become placeholders as well; cross-stack
+    references (``Fn::ImportValue``, ``Fn::GetStackOutput``) become ``<import:name>`` / ``<stack.output>``.
 
     Parameters
     ----------
@@ -355,6 +356,12 @@ def resolve_intrinsics(value: Any, placeholders: Mapping[str, str] | None = None
                 return placeholders.get(arg, f"<{arg}>")
             if key == "Fn::GetAtt":
                 target = ".".join(arg) if isinstance(arg, list) else str(arg)
+                return placeholders.get(target, f"<{target}>")
+            if key == "Fn::ImportValue":
+                name = resolve_intrinsics(arg, placeholders)
+                return placeholders.get(str(name), f"<import:{name}>")
+            if key == "Fn::GetStackOutput":  # cross-stack reference form used by newer CDK feature flags
+                target = f"{arg.get('StackName')}.{arg.get('OutputName')}"
                 return placeholders.get(target, f"<{target}>")
             if key == "Fn::Select":
                 index, items = arg

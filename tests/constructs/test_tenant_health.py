@@ -456,6 +456,16 @@ def test_resolve_intrinsics() -> None:
     value["Fn::Join"][1].append('"}')
     resolved = resolve_intrinsics(value, {"AWS::Region": "eu-west-1"})
     assert json.loads(resolved) == {"a": "<Lg>", "b": "<Q.QueueName>", "r": "eu-west-1", "s": "<Y>"}
+    cross = {
+        "Fn::Join": [
+            "|",
+            [
+                {"Fn::ImportValue": "Monitoring:LogGroup"},
+                {"Fn::GetStackOutput": {"StackName": "Mon", "Region": "eu-west-1", "OutputName": "Dlq"}},
+            ],
+        ]
+    }
+    assert resolve_intrinsics(cross) == "<import:Monitoring:LogGroup>|<Mon.Dlq>"
     with pytest.raises(ValueError, match="unsupported intrinsic Fn::Sub"):
         resolve_intrinsics({"Fn::Sub": "x"})
     with pytest.raises(ValueError, match="exactly one AWS::CloudWatch::Dashboard"):
