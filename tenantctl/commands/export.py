@@ -92,7 +92,7 @@ def tenant_yaml(t: LiveTenant, ctx: AwsContext, deployment: str) -> list[str]:
         held = f"managed by deployment {owner!r}" if owner else "not managed by any ses-tenants deployment"
         lines.append(f"  # {held}: adopt: true takes it over on the next deploy")
     if t.ses_status == "DISABLED":
-        lines.append("  # paused by SES (SES-managed status DISABLED); `sending: reinstated` asks SES to resume it")
+        lines.append("  # paused by SES (SES-managed status DISABLED): it cannot send, whatever `sending:` says")
     lines.append(f"  - name: {yaml_scalar(t.name)}")
     if t.policy and t.policy != "standard":
         lines.append(f"    reputation_policy: {t.policy}")

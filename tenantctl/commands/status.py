@@ -11,7 +11,7 @@ Filters (``--filter``, repeatable; a tenant is listed when it matches any):
 ``paused``
     customer-managed DISABLED (paused through ``sending: disabled``);
 ``paused-by-ses``
-    SES-managed DISABLED (SES paused it: reinstate it with ``sending: reinstated`` once fixed);
+    SES-managed DISABLED (SES paused it; no customer-managed status overrides that);
 ``high-impact``
     reputation impact HIGH.
 """

@@ -170,3 +170,28 @@ def test_ten_thousand_deletions_list_is_capped_and_the_guard_shows():
     assert "and 9980 more" in md
     assert "the deploy STOPS before any change" in md
     assert "<details open>" not in md, "10,000 deletions are not unfolded"
+
+
+def test_reordering_and_moving_between_files_is_no_change_but_defaults_reach_every_tenant(tmp_path):
+    from tenantctl.loader import load_spec
+
+    one = tmp_path / "one.yaml"
+    one.write_text(
+        "version: 1\ndefaults:\n  tags: {team: mail}\ntenants:\n"
+        "  - name: a\n    resources: {identities: [a.example], configuration_sets: [a-cs]}\n"
+        "  - name: b\n    resources: {identities: [b.example], configuration_sets: [b-cs]}\n"
+    )
+    split = tmp_path / "split"
+    split.mkdir()
+    (split / "b.yaml").write_text(
+        "version: 1\ndefaults:\n  tags: {team: mail}\ntenants:\n"
+        "  - name: b\n    resources: {configuration_sets: [b-cs], identities: [b.example]}\n"
+    )
+    (split / "a.yaml").write_text(
+        "version: 1\ntenants:\n  - name: a\n    resources: {identities: [a.example], configuration_sets: [a-cs]}\n"
+    )
+    assert plan_specs(load_spec(one).spec, load_spec(split).spec).empty
+    (split / "b.yaml").write_text((split / "b.yaml").read_text().replace("team: mail", "team: email"))
+    changed = plan_specs(load_spec(one).spec, load_spec(split).spec)
+    assert sorted(c.tenant for c in changed.changes) == ["a", "b"]
+    assert all([o.kind for o in c.ops] == ["tag"] for c in changed.changes)
