@@ -97,7 +97,7 @@ class Resource:
         return self.ref
 
     def arn(self, partition: str, region: str, account: str) -> str:
-        """The resource ARN, resolving a bare name in the given partition/region/account."""
+        """Return the resource ARN, resolving a bare name in the given partition/region/account."""
         if self.is_arn:
             return self.ref
         return f"arn:{partition}:ses:{region}:{account}:{RESOURCE_TYPES[self.type]}/{self.ref}"
@@ -143,7 +143,7 @@ class TenantSpec:
         }
 
     def fingerprint(self) -> str:
-        """A stable digest of everything the reconcile acts on (used by the incremental diff)."""
+        """Return a stable digest of everything the reconcile acts on (used by the incremental diff)."""
         data = self.to_json()
         data.pop("sender_access", None)
         data["resources"] = sorted(data["resources"], key=lambda r: (r["type"], r["ref"]))
@@ -275,7 +275,7 @@ def _check(spec: Spec) -> None:
 
 
 def policy_arn(partition: str, region: str, policy: str) -> str:
-    """The SES-managed reputation policy ARN (account field is the literal ``aws``)."""
+    """Return the SES-managed reputation policy ARN (account field is the literal ``aws``)."""
     return f"arn:{partition}:ses:{region}:aws:reputation-policy/{policy}"
 
 
