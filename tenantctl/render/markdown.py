@@ -21,6 +21,10 @@ DEFAULT_MAX_CHARS = 65000  # leave room for a pipeline that appends a line of it
 OPEN_DETAILS_UP_TO = 10  # deletions are unfolded when there are at most this many
 
 
+def _size(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
 def _code(text: str) -> str:
     """Inline code that survives backticks in the text."""
     if "`" not in text:
@@ -55,7 +59,8 @@ def render_markdown(report: PlanReport, *, max_chars: int = DEFAULT_MAX_CHARS) -
     report : PlanReport
         The plan and its flags.
     max_chars : int
-        Upper bound of the output length (GitHub's comment limit is 65,536).
+        Upper bound of the output length, counted in UTF-8 bytes so that it holds however GitHub counts
+        (its comment limit is 65,536 characters; a byte count is never smaller).
 
     Returns
     -------
@@ -97,15 +102,16 @@ def render_markdown(report: PlanReport, *, max_chars: int = DEFAULT_MAX_CHARS) -
     changes = report.ordered_changes()
     deletions = len(report.flags.deletions)
     blocks: list[str] = []
-    used = len(head) + len(footer)
+    used = _size(head) + _size(footer)
     reserve = 400  # room for the truncation note
     shown = 0
     for change in changes:
         block = _tenant_block(report, change, open_=change.action == "delete" and deletions <= OPEN_DETAILS_UP_TO)
-        if used + len(block) + reserve > max_chars:
+        size = _size(block)
+        if used + size + reserve > max_chars:
             break
         blocks.append(block)
-        used += len(block)
+        used += size
         shown += 1
     rest = changes[shown:]
     if rest:

@@ -148,7 +148,7 @@ def test_ten_thousand_tenant_markdown_stays_under_githubs_limit():
     p = plan_specs(None, big, CTX)
     report = _report(p, big)
     md = render_markdown(report)
-    assert len(md) < GITHUB_COMMENT_LIMIT
+    assert len(md.encode("utf-8")) < GITHUB_COMMENT_LIMIT, "under the limit even counted in bytes"
     shown = md.count("<details>")
     assert 50 < shown < 10_000
     hidden = 10_000 - shown
@@ -165,7 +165,7 @@ def test_ten_thousand_deletions_list_is_capped_and_the_guard_shows():
     new = Spec(settings=Settings(max_deletions=5))
     report = _report(plan_specs(old, new, CTX), new)
     md = render_markdown(report)
-    assert len(md) < GITHUB_COMMENT_LIMIT
+    assert len(md.encode("utf-8")) < GITHUB_COMMENT_LIMIT
     assert "10000 tenants will be DELETED" in md
     assert "and 9980 more" in md
     assert "the deploy STOPS before any change" in md
