@@ -214,7 +214,11 @@ def _work(event: dict[str, Any], context: Any, phase: str) -> tuple[Props, Resul
         len(spec.tenants),
         props.spec_hash or props.key,
     )
-    result = converge(factory, spec, mode=props.mode, old_spec=old_spec, deadline=deadline, progress=_progress)
+    # isComplete continues what onEvent's full read checked: its full-scope read uses bulk list calls.
+    light = phase == "isComplete"
+    result = converge(
+        factory, spec, mode=props.mode, old_spec=old_spec, deadline=deadline, progress=_progress, light=light
+    )
     return props, result, note
 
 

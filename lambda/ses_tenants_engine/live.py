@@ -151,9 +151,24 @@ def list_reputation_entities(ses: Any) -> dict[str, dict[str, Any]]:
 def list_resource_tenants(ses: Any, resource_arn: str) -> list[str]:
     """Tenant names associated with one resource (``ListResourceTenants`` paginator)."""
     names: list[str] = []
-    for page in ses.get_paginator("list_resource_tenants").paginate(ResourceArn=resource_arn):
-        names.extend(t["TenantName"] for t in page.get("ResourceTenants") or ())
+    try:
+        for page in ses.get_paginator("list_resource_tenants").paginate(ResourceArn=resource_arn):
+            names.extend(t["TenantName"] for t in page.get("ResourceTenants") or ())
+    except ClientError as exc:
+        # Unknown resource, or one this client cannot address (another account/region): nobody holds it here.
+        if error_code(exc) not in ("NotFoundException", "BadRequestException"):
+            raise
     return names
+
+
+def resource_holders(ses: Any, resource_arns: Iterable[str], *, concurrency: int = 16) -> dict[str, set[str]]:
+    """Resource ARN -> names of the tenants associated with it (one ``ListResourceTenants`` paging per ARN)."""
+    arns = sorted(set(resource_arns))
+    if not arns:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(arns)))) as pool:
+        found = list(pool.map(lambda a: list_resource_tenants(ses, a), arns))
+    return {arn: set(names) for arn, names in zip(arns, found, strict=True)}
 
 
 def read_tenants(

@@ -21,10 +21,10 @@ from typing import Any
 
 from .applier import Applier, ApplyResult, Progress
 from .client import AwsContext, ClientFactory
-from .live import LiveTenant, list_reputation_entities, list_tenants, read_tenants
-from .model import Spec
+from .live import LiveTenant, list_reputation_entities, list_tenants, read_tenants, resource_holders
+from .model import OWNERSHIP_TAG_KEY, Spec, Suppression, policy_from_arn
 from .plan_types import ACTION_DELETE, Plan, PlanProblem
-from .planner import MODES, changed_tenants, needs_details
+from .planner import MODES, changed_tenants, needs_details, user_tags
 from .planner import plan as make_plan
 from .preflight import check_resources
 
@@ -133,8 +133,29 @@ def read_live(
     mode: str = "all",
     deployment: str | None = None,
     concurrency: int = 16,
+    light: bool = False,
+    ctx: AwsContext | None = None,
 ) -> dict[str, LiveTenant | None]:
     """Read the live state the planner needs for ``scope`` (see the module docstring for the cost).
+
+    Parameters
+    ----------
+    ses
+        SES v2 client.
+    spec : Spec
+        Desired state.
+    scope : Scope
+        Full or the names to read.
+    mode : {'all', 'reconcile', 'prune'}
+        ``prune`` reads only deletion candidates.
+    deployment : str, optional
+        Ownership tag value; default ``spec.deployment``.
+    concurrency : int
+        Parallel reads.
+    light : bool
+        Continuation read for a full scope (isComplete after a full onEvent): see :func:`_read_light`.
+    ctx : AwsContext, optional
+        Required with ``light`` (resolves resource ARNs).
 
     Returns
     -------
@@ -147,21 +168,77 @@ def read_live(
     def wants(t: LiveTenant) -> bool:
         return mode != "prune" and needs_details(t, desired, deployment)
 
-    if scope.full:
-        listed = list_tenants(ses)
+    if not scope.full:
+        names = sorted(n for n in scope.names or () if mode != "prune" or n not in desired)
+        return read_tenants(ses, names, wants_details=wants, concurrency=concurrency)
+
+    listed = list_tenants(ses)
+    if light and mode != "prune" and ctx is not None:
+        live = _read_light(ses, spec, listed, ctx, deployment, wants, concurrency)
+    else:
         names = [n for n in listed if mode != "prune" or n not in desired]
         reputation = None
         if mode != "prune" and sum(1 for n in listed if n in desired) >= BULK_REPUTATION_THRESHOLD:
             reputation = list_reputation_entities(ses)
-        live: dict[str, LiveTenant | None] = dict(
-            read_tenants(ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation)
+        live = dict(read_tenants(ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation))
+    if mode != "prune":
+        for name in desired:
+            live.setdefault(name, None)
+    return live
+
+
+def _read_light(
+    ses: Any,
+    spec: Spec,
+    listed: dict[str, dict[str, Any]],
+    ctx: AwsContext,
+    deployment: str,
+    wants: Any,
+    concurrency: int,
+) -> dict[str, LiveTenant | None]:
+    """Bulk continuation read: list calls first, per-tenant reads only where something is missing.
+
+    ``ListReputationEntities`` (policy, status) and ``ListResourceTenants`` per referenced resource
+    (associations) are paged in bulk. A desired tenant whose policy, status and every desired association are
+    already in place is taken as done; every other tenant -- and every tenant not in the spec (deletion
+    candidates) -- is read in full, so nothing is ever written without its ownership being checked. This
+    does not look for out-of-band tag/suppression drift or extra associations on tenants that are done: it
+    serves isComplete after a full read already ran in onEvent (a drift reconcile reads everything).
+    """
+    desired = spec.by_name()
+    existing = [n for n in listed if n in desired]
+    reputation = list_reputation_entities(ses) if existing else {}
+    wanted_arns = {
+        n: {r.arn(ctx.partition, ctx.region, ctx.account): r.type for r in desired[n].resources} for n in existing
+    }
+    holders = resource_holders(ses, (a for arns in wanted_arns.values() for a in arns), concurrency=concurrency)
+    live: dict[str, LiveTenant | None] = {}
+    to_read = [n for n in listed if n not in desired]
+    for name in existing:
+        t, arn = desired[name], listed[name]["TenantArn"]
+        entity = reputation.get(arn) or {}
+        done = (
+            bool(entity)
+            and policy_from_arn(entity.get("ReputationManagementPolicy")) == t.reputation_policy
+            and ((entity.get("CustomerManagedStatus") or {}).get("Status") or "ENABLED") == t.sending
+            and all(name in holders.get(a, ()) for a in wanted_arns[name])
         )
-        if mode != "prune":
-            for name in desired:
-                live.setdefault(name, None)
-        return live
-    names = sorted(n for n in scope.names or () if mode != "prune" or n not in desired)
-    return read_tenants(ses, names, wants_details=wants, concurrency=concurrency)
+        if not done:
+            to_read.append(name)
+            continue
+        live[name] = LiveTenant(
+            name=name,
+            arn=arn,
+            tenant_id=listed[name].get("TenantId", ""),
+            tags={**user_tags(t.tags), OWNERSHIP_TAG_KEY: deployment},
+            suppression=t.suppression and Suppression(t.suppression.scope, tuple(sorted(t.suppression.reasons))),
+            policy=t.reputation_policy,
+            customer_status=t.sending,
+            resources=wanted_arns[name],
+            detailed=True,
+        )
+    live.update(read_tenants(ses, to_read, wants_details=wants, concurrency=concurrency, reputation=reputation))
+    return live
 
 
 def compute_plan(
@@ -174,6 +251,7 @@ def compute_plan(
     ctx: AwsContext | None = None,
     deployment: str | None = None,
     concurrency: int | None = None,
+    light: bool = False,
 ) -> Plan:
     """Read live state and plan; no writes.
 
@@ -195,6 +273,8 @@ def compute_plan(
         Ownership tag value; default ``spec.deployment``.
     concurrency : int, optional
         Parallel reads; default the factory's.
+    light : bool
+        For a full scope, the bulk continuation read (see :func:`read_live`).
 
     Returns
     -------
@@ -206,7 +286,14 @@ def compute_plan(
     ctx = _context(client_factory, ctx)
     scope = scope_for(spec, old_spec, drift=drift)
     live = read_live(
-        ses, spec, scope, mode=mode, deployment=deployment, concurrency=_concurrency(client_factory, concurrency)
+        ses,
+        spec,
+        scope,
+        mode=mode,
+        deployment=deployment,
+        concurrency=_concurrency(client_factory, concurrency),
+        light=light,
+        ctx=ctx,
     )
     return make_plan(spec, live, ctx, mode=mode, scope=None if scope.full else scope.names, deployment=deployment)
 
@@ -225,6 +312,7 @@ def converge(
     deployment: str | None = None,
     concurrency: int | None = None,
     max_rounds: int = 3,
+    light: bool = False,
 ) -> Result:
     """Converge the live account to ``spec``.
 
@@ -255,6 +343,8 @@ def converge(
         As for :func:`compute_plan`.
     max_rounds : int
         Plan/apply rounds at most.
+    light : bool
+        Bulk continuation read for a full scope (see :func:`read_live`).
 
     Returns
     -------
@@ -269,7 +359,15 @@ def converge(
 
     if plan is None:
         plan = compute_plan(
-            ses, spec, mode=mode, old_spec=old_spec, drift=drift, ctx=ctx, deployment=deployment, concurrency=workers
+            ses,
+            spec,
+            mode=mode,
+            old_spec=old_spec,
+            drift=drift,
+            ctx=ctx,
+            deployment=deployment,
+            concurrency=workers,
+            light=light,
         )
     result = Result(plan=plan, rounds=1)
     result.problems = list(plan.problems)

@@ -316,3 +316,35 @@ def test_context_comes_from_sts(factory):
 def test_bad_mode_rejected(factory, mode):
     with pytest.raises(ValueError, match="mode"):
         reconcile.compute_plan(factory, spec_of(), mode=mode)
+
+
+def test_light_continuation_read_uses_bulk_lists_and_reads_only_unfinished(factory, ses):
+    make_resources(ses, identities=["example.com"])
+    spec = spec_of(*(tenant(f"t{i:03d}") for i in range(250)), tenant("foreign"))
+    assert not reconcile.converge(factory, dataclasses.replace(spec, tenants=spec.tenants[:250])).problems
+    identity = "arn:aws:ses:us-east-1:123456789012:identity/example.com"
+    # Unfinished work: one tenant lost its association, one its policy; a foreign same-named tenant appeared.
+    ses.delete_tenant_resource_association(TenantName="t007", ResourceArn=identity)
+    arn = snapshot(ses)["t100"]["arn"]
+    ses.update_reputation_entity_policy(
+        ReputationEntityType="RESOURCE",
+        ReputationEntityReference=arn,
+        ReputationEntityPolicy="arn:aws:ses:us-east-1:aws:reputation-policy/none",
+    )
+    ses.create_tenant(TenantName="foreign")
+    seslocal.reset_stats()
+    light = reconcile.compute_plan(factory, spec, light=True)
+    light_calls = seslocal.stats()["total"]["calls"]
+    seslocal.reset_stats()
+    full = reconcile.compute_plan(factory, spec)
+    full_calls = seslocal.stats()["total"]["calls"]
+    for p in (light, full):
+        assert {c.tenant: [op.kind for op in c.ops] for c in p.changes} == {
+            "t007": ["associate"],
+            "t100": ["set_policy"],
+        }
+        assert [(x.tenant, x.code) for x in p.problems] == [("foreign", "unowned")]
+    # 3 ListTenants + 3 ListReputationEntities + 3 ListResourceTenants pages + GetTenant for the 3 suspects
+    # + ListTenantResources for the 2 owned ones, against ~2 calls per tenant for the full read.
+    assert light_calls == 3 + 3 + 3 + 3 + 2
+    assert full_calls > 500
