@@ -276,9 +276,15 @@ def resolve_against(against: str, desired_path: str | os.PathLike[str], *, stric
 
 def _load_git_arg(value: str, desired_path: str | os.PathLike[str], *, strict: bool) -> LoadedSpec:
     """``REF`` (same path as the desired spec) or ``REF:PATH`` (path relative to the repository root)."""
+    try:
+        repo = _repo_of(Path(desired_path))
+    except CliError as exc:
+        raise CliError(
+            f"--against {value!r}: no such file or directory, and {desired_path} is not inside a git repository "
+            "(so it cannot be a git ref either)"
+        ) from exc
     if ":" in value:
         ref, _, other = value.partition(":")
-        repo = _repo_of(Path(desired_path))
         if ref and _ref_exists(repo, ref):
             return load_git(ref, repo / other, strict=strict)
     return load_git(value, desired_path, strict=strict)
