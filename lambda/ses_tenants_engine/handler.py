@@ -33,7 +33,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .applier import DONE, is_transient
 from .client import AwsContext, ClientFactory
-from .model import Spec, SpecError
+from .model import DEFAULT_DEPLOYMENT, Spec, SpecError
 from .plan_types import TenantChange
 from .reconcile import Result, converge
 
@@ -176,24 +176,15 @@ def _data(result: Result | None, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def _work(event: dict[str, Any], context: Any, phase: str) -> tuple[Props, Result | None, str]:
+def _work(event: dict[str, Any], context: Any, phase: str) -> tuple[Props | None, Result | None, str]:
     """Run the reconcile the event asks for; returns (props, result or None if nothing to do, note)."""
     request = event.get("RequestType")
+    if request == "Delete":
+        return _delete(event, context)
     props = Props.parse(event.get("ResourceProperties"))
     ctx = aws_context(context)
     factory = make_factory(ctx)
     deadline = deadline_from(context)
-
-    if request == "Delete":
-        if props.mode != "prune":
-            return props, None, "stack delete: tenants retained (the reconcile resource never deletes)"
-        spec = load_spec(_s3(factory), props)
-        if spec.settings.on_stack_delete != "destroy":
-            return props, None, "stack delete: tenants retained (settings.on_stack_delete is 'retain')"
-        # Destroy: the desired state is "no tenants"; every owned tenant is deleted (deletion guard applies).
-        desired = dataclasses.replace(spec, tenants=())
-        result = converge(factory, desired, mode="prune", deadline=deadline, progress=_progress)
-        return props, result, "stack delete: destroying owned tenants"
 
     if request not in ("Create", "Update"):
         raise ReconcileFailed(f"unknown RequestType {request!r}")
@@ -220,6 +211,34 @@ def _work(event: dict[str, Any], context: Any, phase: str) -> tuple[Props, Resul
         factory, spec, mode=props.mode, old_spec=old_spec, deadline=deadline, progress=_progress, light=light
     )
     return props, result, note
+
+
+def _delete(event: dict[str, Any], context: Any) -> tuple[Props | None, Result | None, str]:
+    """Stack deletion: retain unless the prune resource's spec says ``on_stack_delete: destroy``.
+
+    A Delete never fails for lack of information: unusable properties or an unreadable spec mean retain
+    (the safe default), logged as a warning.
+    """
+    try:
+        props = Props.parse(event.get("ResourceProperties"))
+    except ReconcileFailed as exc:
+        log.warning("stack delete with unusable properties (%s): tenants retained", exc)
+        return None, None, "stack delete: tenants retained"
+    if props.mode != "prune":
+        return props, None, "stack delete: tenants retained (the reconcile resource never deletes)"
+    ctx = aws_context(context)
+    factory = make_factory(ctx)
+    try:
+        spec = load_spec(_s3(factory), props)
+    except ReconcileFailed as exc:
+        log.warning("stack delete, spec unreadable (%s): tenants retained", exc)
+        return props, None, "stack delete: tenants retained (spec unreadable)"
+    if spec.settings.on_stack_delete != "destroy":
+        return props, None, "stack delete: tenants retained (settings.on_stack_delete is 'retain')"
+    # Destroy: the desired state is "no tenants"; every owned tenant is deleted (deletion guard applies).
+    desired = dataclasses.replace(spec, tenants=())
+    result = converge(factory, desired, mode="prune", deadline=deadline_from(context), progress=_progress)
+    return props, result, "stack delete: destroying owned tenants"
 
 
 def _old_spec(event: dict[str, Any], props: Props, factory: ClientFactory) -> tuple[Spec | None, str]:
@@ -279,19 +298,21 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.error("onEvent failed: %s", exc)
         raise ReconcileFailed(f"{exc}. {where_logs(context)}"[:MAX_REASON]) from None
     except Exception as exc:
-        props = Props.parse(event.get("ResourceProperties"))
         if not is_transient(exc):
             raise _unexpected("onEvent", exc, context) from None
         # Throttled/unavailable beyond botocore's retries while reading: isComplete picks it up.
         log.warning("onEvent: transient error, isComplete will continue: %s", exc)
-        result, note = None, "transient error"
+        props = Props.parse(event.get("ResourceProperties"))
+        data: dict[str, Any] = {"Pending": 1, "Errors": 0}
     else:
         _summary("onEvent", result, note)
         if result is not None and not result.ok:
-            raise _failure(result, props.mode, context)
+            raise _failure(result, props.mode if props else "delete", context)
+        data = _data(result)
     pid = event.get("PhysicalResourceId") if event.get("RequestType") != "Create" else None
-    pid = pid or physical_id(props.deployment, props.mode)
-    data = _data(result) if note != "transient error" else {"Pending": 1, "Errors": 0}
+    if not pid:
+        assert props is not None  # Create: the properties parsed
+        pid = physical_id(props.deployment or DEFAULT_DEPLOYMENT, props.mode)
     return {"PhysicalResourceId": pid, "Data": data}
 
 
@@ -331,7 +352,7 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if result is None:
         return {"IsComplete": True}
     if not result.ok:
-        raise _failure(result, props.mode, context)
+        raise _failure(result, props.mode if props else "delete", context)
     if result.complete:
         return {"IsComplete": True, "Data": {"Pending": 0, "Errors": 0}}
     return {"IsComplete": False}

@@ -315,3 +315,24 @@ def test_physical_id_and_context_helpers():
         type("C", (), {"invoked_function_arn": "arn:aws-cn:lambda:cn-north-1:111122223333:function:f"})()
     )
     assert (cn.partition, cn.region, cn.account) == ("aws-cn", "cn-north-1", "111122223333")
+
+
+def test_delete_never_fails_for_missing_information(world):
+    ev = event("delete", mode="prune", key="never-uploaded.json")
+    response, polls = run_provider(ev)  # spec unreadable: retain, do not leave the stack in DELETE_FAILED
+    assert response == {"PhysicalResourceId": "ses-tenants:acme:prune", "Data": {"Pending": 0, "Errors": 0}}
+    assert polls == [{"IsComplete": True}]
+    ev["ResourceProperties"] = {"ServiceToken": "x"}
+    response, _ = run_provider(ev)
+    assert response["PhysicalResourceId"] == "ses-tenants:acme:prune"
+    assert seslocal.stats()["total"]["calls"] == 0
+
+
+def test_destroy_respects_the_deletion_guard(world):
+    ses, s3 = world
+    spec = spec_of(*(tenant(f"t{i}") for i in range(4)), max_deletions=2, on_stack_delete="destroy")
+    put_spec(s3, spec, "v1.json")
+    run_provider(event("create", key="v1.json"))
+    with pytest.raises(ReconcileFailed, match=r"deletes 4 tenants.*max_deletions"):
+        handler.on_event(event("delete", mode="prune", key="v1.json"), LambdaContext())
+    assert len(snapshot(ses)) == 4
