@@ -336,3 +336,28 @@ def test_destroy_respects_the_deletion_guard(world):
     with pytest.raises(ReconcileFailed, match=r"deletes 4 tenants.*max_deletions"):
         handler.on_event(event("delete", mode="prune", key="v1.json"), LambdaContext())
     assert len(snapshot(ses)) == 4
+
+
+def test_transient_read_failure_in_on_event_is_continued_by_is_complete(world, monkeypatch):
+    ses, s3 = world
+    spec = base_spec()
+    put_spec(s3, spec, "v1.json")
+    monkeypatch.setenv("SES_TENANTS_MAX_ATTEMPTS", "1")
+    seslocal.configure(fault_rate=1.0, operations=["ListTenants"])
+    ev = event("create", key="v1.json")
+    response = handler.on_event(ev, LambdaContext())
+    assert response == {"PhysicalResourceId": "ses-tenants:acme:reconcile", "Data": {"Pending": 1, "Errors": 0}}
+    assert handler.is_complete({**ev, **response}, LambdaContext()) == {"IsComplete": False}
+    seslocal.configure()
+    assert handler.is_complete({**ev, **response}, LambdaContext())["IsComplete"] is True
+    assert_matches(ses, spec)
+
+
+def test_unexpected_error_is_short_and_points_to_logs(world):
+    _ses, s3 = world
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="junk.json", Body=b'{"spec_version": 99}')
+    with pytest.raises(ReconcileFailed) as failed:
+        handler.on_event(event("create", key="junk.json"), LambdaContext())
+    message = str(failed.value)
+    assert "unsupported spec_version 99" in message and LOG_GROUP in message and len(message) < 1000

@@ -348,3 +348,21 @@ def test_light_continuation_read_uses_bulk_lists_and_reads_only_unfinished(facto
     # + ListTenantResources for the 2 owned ones, against ~2 calls per tenant for the full read.
     assert light_calls == 3 + 3 + 3 + 3 + 2
     assert full_calls > 500
+
+
+def test_transient_errors_beyond_botocore_retries_are_replanned(aws, ses):
+    from ses_tenants_engine.client import ClientFactory
+
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    spec = spec_of(*(tenant(f"t{i:02d}", resources=(IDENTITY, Resource("CONFIGURATION_SET", "cs"))) for i in range(20)))
+    # One attempt per call: every injected 5xx reaches the engine, which re-reads and re-plans those tenants.
+    factory = ClientFactory(region="us-east-1", concurrency=4, max_attempts=1)
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=0.3, seed=3, operations=["CreateTenant", "CreateTenantResourceAssociation"])
+    result = reconcile.converge(factory, spec, max_rounds=20)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert result.complete and result.rounds > 1
+    assert result.counts()["Created"] == 20  # counted by the action each tenant started with
+    assert calls(stats, "CreateTenant", "ok") == 20 and calls(stats, "CreateTenant", "errors") == 0
+    assert_matches(ses, spec)
