@@ -11,7 +11,10 @@ Resource properties: ``SpecBucket``, ``SpecKey`` (the normalized spec, an S3 ass
 * ``reconcile`` never deletes a tenant; ``prune`` only deletes (after the deletion guard). Delete events retain
   tenants unless ``settings.on_stack_delete == 'destroy'`` on the prune resource.
 * ``on_event`` works until its time budget (from ``context.get_remaining_time_in_millis()``) is used up and
-  returns; ``is_complete`` re-plans from live state and continues until nothing is left.
+  returns; ``is_complete`` re-plans from live state and continues until nothing is left (its full-scope read
+  is the bulk continuation read of :func:`.reconcile.read_live`). When ``on_event`` finished everything
+  (``Data.Pending == 0``) ``is_complete`` answers at once without any call.
+* A Delete never fails for unusable properties or an unreadable spec: the tenants are retained.
 * Failures raise :class:`ReconcileFailed` with a short message pointing to the log group (the Provider
   framework reports it as the CloudFormation reason); details go to the log. Responses carry counts only,
   so they stay far below CloudFormation's 4 KB limit whatever the number of tenants or errors.
