@@ -211,7 +211,7 @@ class TenantEventLog(Construct):
                 iam.PolicyStatement(
                     sid="AllowCloudWatchLogsForTenantEvents",
                     principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                    actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*"],
                     resources=["*"],
                     conditions={
                         "ArnEquals": {

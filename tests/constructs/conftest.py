@@ -41,3 +41,21 @@ def policy_statements() -> Callable[..., list[dict]]:
         return out
 
     return collect
+
+
+@pytest.fixture(scope="session")
+def configure_tenant_actions() -> list[str]:
+    """The tenant actions the provisioner and the admin role get on tenant ARNs (spelled out independently)."""
+    return sorted(
+        [
+            "ses:CreateTenant",
+            "ses:GetTenant",
+            "ses:ListTenantResources",
+            "ses:GetReputationEntity",
+            "ses:ListReputationEntities",
+            "ses:UpdateReputationEntityCustomerManagedStatus",
+            "ses:PutTenantSuppressionAttributes",
+            "ses:TagResource",
+            "ses:UntagResource",
+        ]
+    )
