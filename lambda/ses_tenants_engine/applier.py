@@ -73,6 +73,8 @@ DONE = "done"
 FAILED = "failed"
 PENDING = "pending"  # transient error or deadline: the next round re-plans it
 
+QUOTA_SKIPPED = "not created: tenant quota reached"
+
 Progress = Callable[[TenantChange, str, "str | None"], None]
 
 
@@ -317,7 +319,7 @@ class Applier:
     def _create(self, op: Op) -> str:
         with self._lock:
             if self._quota_error:
-                raise _Stop(FAILED, "not created: tenant quota reached")
+                raise _Stop(FAILED, QUOTA_SKIPPED)
         kwargs: dict[str, Any] = {"TenantName": op.tenant, "Tags": _tags(op.params.get("tags") or {})}
         sup = op.params.get("suppression")
         if sup:
@@ -333,7 +335,7 @@ class Applier:
                 with self._lock:
                     if not self._quota_error:
                         self._quota_error = quota_message(self._created)
-                raise _Stop(FAILED, "not created: tenant quota reached") from exc
+                raise _Stop(FAILED, QUOTA_SKIPPED) from exc
             if code != "AlreadyExistsException":
                 raise
             # Created by an earlier (lost) attempt or a concurrent run: continue only if it is ours.

@@ -34,7 +34,7 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .applier import DONE, is_transient
+from .applier import DONE, QUOTA_SKIPPED, is_transient
 from .client import AwsContext, ClientFactory
 from .model import DEFAULT_DEPLOYMENT, Spec, SpecError
 from .plan_types import TenantChange
@@ -118,7 +118,7 @@ def where_logs(context: Any) -> str:
     """Point to the log group (and stream) holding the details."""
     group = getattr(context, "log_group_name", None) or os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME") or "the Lambda"
     stream = getattr(context, "log_stream_name", None)
-    return f"details in CloudWatch Logs group {group}" + (f" (stream {stream})" if stream else "")
+    return f"Details in CloudWatch Logs group {group}" + (f" (stream {stream})" if stream else "")
 
 
 def load_spec(s3: Any, props: Props) -> Spec:
@@ -158,9 +158,17 @@ def _progress(change: TenantChange, outcome: str, message: str | None) -> None:
 def _failure(result: Result, mode: str, context: Any) -> ReconcileFailed:
     """Build a short failure for CloudFormation; the full list goes to the log."""
     messages = [p.message for p in result.problems]
+    errors = sorted(result.applied.errors.items())
     if result.applied.quota_error:
         messages.insert(0, result.applied.quota_error)
-    messages += [f"tenant {t}: {m}" for t, m in sorted(result.applied.errors.items())]
+        # Tenants skipped because of the quota are counted, not repeated.
+        skipped = [(t, m) for t, m in errors if m == QUOTA_SKIPPED]
+        for t, m in skipped:
+            log.error("tenant %s: %s", t, m)
+        if skipped:
+            messages.append(f"{len(skipped)} tenant(s) not created because of the quota")
+        errors = [(t, m) for t, m in errors if m != QUOTA_SKIPPED]
+    messages += [f"tenant {t}: {m}" for t, m in errors]
     for m in messages:
         log.error("%s", m)
     shown = [m if len(m) <= 300 else m[:297] + "..." for m in messages[:SHOWN_PROBLEMS]]
