@@ -26,7 +26,7 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from ses_tenants_constructs.bundling import python_code_asset
-from ses_tenants_constructs.provisioner import TenantProvisioner
+from ses_tenants_constructs.provisioner import TenantProvisioner, handler_function_names
 from ses_tenants_engine.model import Spec
 
 from constructs import Construct
@@ -65,6 +65,12 @@ class TenantsStack(Stack):
         Engine code (default ``engine_code()``).
     **kwargs
         Stack properties.
+
+    Notes
+    -----
+    The handler functions are named after the stack (``provisioner_function_names``) so the monitoring stack
+    can watch them by name: a cross-stack reference from monitoring to this stack would make monitoring
+    depend on it, the opposite of the order the prune step needs.
     """
 
     def __init__(
@@ -91,7 +97,9 @@ class TenantsStack(Stack):
             code=code or engine_code(),
             runtime=LAMBDA_RUNTIME,
             log_retention=log_retention,
+            function_name_prefix=self.stack_name,
         )
+        self.provisioner_function_names = handler_function_names(self.stack_name)
         CfnOutput(self, "SpecHash", value=self.provisioner.spec_asset.asset_hash)
         CfnOutput(self, "ProvisionerLogGroup", value=self.provisioner.log_group.log_group_name)
         # Anything else added to this stack must be in place before tenants are deleted.

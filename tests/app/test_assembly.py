@@ -41,12 +41,26 @@ def test_prune_is_the_last_step_of_the_tenants_stack(synthesized) -> None:
         assert "SesTenantsPrune" not in res.get("DependsOn", []), lid
 
 
+def test_provisioner_functions_are_named_after_the_tenants_stack(synthesized) -> None:
+    tpl = synthesized.template("Tenants")
+    named = {
+        r["Properties"]["Handler"]: r["Properties"]["FunctionName"]
+        for r in tpl["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function" and "FunctionName" in r["Properties"]
+    }
+    assert named == {
+        "ses_tenants_engine.handler.on_event": "SesTenants-Tenants-onEvent",
+        "ses_tenants_engine.handler.is_complete": "SesTenants-Tenants-isComplete",
+    }
+    assert synthesized.stacks.tenants.provisioner_function_names == tuple(named.values())
+
+
 def test_stacks_are_environment_agnostic_and_unnamed_resources(synthesized) -> None:
     manifest = json.loads((synthesized.outdir / "manifest.json").read_text())
     for name in ("SesTenants-Monitoring", "SesTenants-Access", "SesTenants-Tenants"):
         assert manifest["artifacts"][name]["environment"] == "aws://unknown-account/unknown-region"
     for _, lid, res in _all_resources(synthesized):
-        if res["Type"] in ("AWS::IAM::Role", "AWS::Lambda::Function", "AWS::SQS::Queue", "AWS::SNS::Topic"):
+        if res["Type"] in ("AWS::IAM::Role", "AWS::SQS::Queue", "AWS::SNS::Topic"):
             props = res.get("Properties", {})
             assert not {"RoleName", "FunctionName", "QueueName", "TopicName"} & set(props), lid
 

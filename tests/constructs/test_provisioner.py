@@ -15,6 +15,7 @@ from ses_tenants_constructs.provisioner import (
     RECONCILE_LOGICAL_ID,
     TenantProvisioner,
     check_timeouts,
+    handler_function_names,
 )
 from ses_tenants_engine import model
 
@@ -291,3 +292,31 @@ def test_framework_roles_only_log_and_invoke(built: dict) -> None:
             "lambda:GetFunction",
             "states:StartExecution",
         }
+
+
+def test_function_names_from_a_prefix(new_stack) -> None:
+    assert handler_function_names("prod-SesTenants-Tenants") == (
+        "prod-SesTenants-Tenants-onEvent",
+        "prod-SesTenants-Tenants-isComplete",
+    )
+    long_a, long_b = "x" * 80 + "-a", "x" * 80 + "-b"
+    names = handler_function_names(long_a) + handler_function_names(long_b)
+    assert all(len(n) <= 64 for n in names)
+    assert len(set(names)) == 4
+    stack = new_stack()
+    TenantProvisioner(
+        stack,
+        "P",
+        spec_document=SPEC,
+        deployment="acme",
+        code=cdk.aws_lambda.Code.from_inline("x"),
+        function_name_prefix="dev-Tenants",
+    )
+    fns = _by_type(Template.from_stack(stack).to_json(), "AWS::Lambda::Function")
+    named = sorted(f["Properties"]["FunctionName"] for f in fns.values() if "FunctionName" in f["Properties"])
+    assert named == ["dev-Tenants-isComplete", "dev-Tenants-onEvent"]
+
+
+def test_function_names_default_to_generated(built: dict) -> None:
+    fns = _by_type(built["json"], "AWS::Lambda::Function")
+    assert all("FunctionName" not in f["Properties"] for f in fns.values())
