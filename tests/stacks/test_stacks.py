@@ -12,7 +12,7 @@ from aws_cdk.assertions import Template
 from ses_tenants_engine import model
 
 from stacks.access import MAX_TENANT_SENDER_ROLES, AccessStack
-from stacks.app import build_stacks, cdk_json_context
+from stacks.app import apply_nag, build_stacks, cdk_json_context
 from stacks.config import AppConfig, ConfigError
 
 
@@ -139,6 +139,7 @@ def test_two_stages_do_not_collide(tmp_path) -> None:
     for env in ("dev", "prod"):
         stage = cdk.Stage(app, env)
         built[env] = build_stacks(stage, spec, AppConfig(log_group_name=f"/{env}/ses/tenants"))
+    apply_nag(app)  # registered on the app, it checks the stacks inside the stages too
     app.synth()
     names = {s.stack_name for stacks in built.values() for s in stacks.all()}
     assert len(names) == 6 and all(re.match(r"^(dev|prod)-SesTenants-", n) for n in names)
