@@ -17,6 +17,8 @@ from botocore.exceptions import ClientError
 
 from .model import OWNERSHIP_TAG_KEY, Suppression, policy_from_arn
 
+ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
+
 
 def error_code(exc: BaseException) -> str | None:
     """Return the AWS error code of a ``ClientError`` (``None`` for anything else)."""
@@ -42,6 +44,7 @@ class LiveTenant:
     policy: str | None = None
     customer_status: str | None = None
     ses_status: str | None = None
+    ses_cause: str | None = None
     aggregate_status: str | None = None
     impact: str | None = None
     resources: dict[str, str] = field(default_factory=dict)
@@ -102,6 +105,7 @@ def apply_reputation(tenant: LiveTenant, entity: dict[str, Any]) -> None:
     tenant.policy = policy_from_arn(entity.get("ReputationManagementPolicy"))
     tenant.customer_status = (entity.get("CustomerManagedStatus") or {}).get("Status")
     tenant.ses_status = (entity.get("AwsSesManagedStatus") or {}).get("Status")
+    tenant.ses_cause = (entity.get("AwsSesManagedStatus") or {}).get("Cause")
     tenant.aggregate_status = entity.get("SendingStatusAggregate")
     tenant.impact = entity.get("ReputationImpact")
 
@@ -156,7 +160,8 @@ def list_resource_tenants(ses: Any, resource_arn: str) -> list[str]:
             names.extend(t["TenantName"] for t in page.get("ResourceTenants") or ())
     except ClientError as exc:
         # Unknown resource, or one this client cannot address (another account/region): nobody holds it here.
-        if error_code(exc) not in ("NotFoundException", "BadRequestException"):
+        # Not allowed: callers then read the tenants one by one.
+        if error_code(exc) not in ("NotFoundException", "BadRequestException", *ACCESS_DENIED):
             raise
     return names
 

@@ -19,9 +19,19 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from .applier import Applier, ApplyResult, Progress
 from .client import AwsContext, ClientFactory
-from .live import LiveTenant, list_reputation_entities, list_tenants, read_tenants, resource_holders
+from .live import (
+    ACCESS_DENIED,
+    LiveTenant,
+    error_code,
+    list_reputation_entities,
+    list_tenants,
+    read_tenants,
+    resource_holders,
+)
 from .model import OWNERSHIP_TAG_KEY, Spec, Suppression, policy_from_arn
 from .plan_types import ACTION_DELETE, Plan, PlanProblem
 from .planner import MODES, changed_tenants, needs_details, user_tags
@@ -179,12 +189,23 @@ def read_live(
         names = [n for n in listed if mode != "prune" or n not in desired]
         reputation = None
         if mode != "prune" and sum(1 for n in listed if n in desired) >= BULK_REPUTATION_THRESHOLD:
-            reputation = list_reputation_entities(ses)
+            reputation = _bulk_reputation(ses)
         live = dict(read_tenants(ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation))
     if mode != "prune":
         for name in desired:
             live.setdefault(name, None)
     return live
+
+
+def _bulk_reputation(ses: Any) -> dict[str, dict[str, Any]] | None:
+    """``ListReputationEntities`` for all tenants, or None when not allowed (per-tenant reads instead)."""
+    try:
+        return list_reputation_entities(ses)
+    except ClientError as exc:
+        if error_code(exc) not in ACCESS_DENIED:
+            raise
+        log.warning("ListReputationEntities not allowed (%s); reading reputation per tenant", error_code(exc))
+        return None
 
 
 def _read_light(
@@ -207,7 +228,7 @@ def _read_light(
     """
     desired = spec.by_name()
     existing = [n for n in listed if n in desired]
-    reputation = list_reputation_entities(ses) if existing else {}
+    reputation = (_bulk_reputation(ses) or {}) if existing else {}
     wanted_arns = {
         n: {r.arn(ctx.partition, ctx.region, ctx.account): r.type for r in desired[n].resources} for n in existing
     }

@@ -366,3 +366,25 @@ def test_transient_errors_beyond_botocore_retries_are_replanned(aws, ses):
     assert result.counts()["Created"] == 20  # counted by the action each tenant started with
     assert calls(stats, "CreateTenant", "ok") == 20 and calls(stats, "CreateTenant", "errors") == 0
     assert_matches(ses, spec)
+
+
+def test_bulk_reads_not_allowed_fall_back_to_per_tenant_reads(factory, ses):
+    from botocore.awsrequest import AWSResponse
+
+    make_resources(ses, identities=["example.com"])
+    spec = spec_of(*(tenant(f"t{i:03d}") for i in range(60)))
+    reconcile.converge(factory, spec)
+    client = factory.sesv2()
+
+    def deny(**_):  # what IAM answers when the role lacks the permission
+        error = {"Error": {"Code": "AccessDeniedException", "Message": "not authorized"}}
+        return AWSResponse("https://ses", 403, {}, None), {**error, "ResponseMetadata": {"HTTPStatusCode": 403}}
+
+    for op in ("ListReputationEntities", "ListResourceTenants"):
+        client.meta.events.register(f"before-call.sesv2.{op}", deny)
+    seslocal.reset_stats()
+    for light in (False, True):
+        plan = reconcile.compute_plan(factory, spec, light=light)
+        assert plan.empty and not plan.problems
+    ops = seslocal.stats()["operations"]
+    assert ops["GetReputationEntity"]["calls"] == 120  # 60 per read, instead of the denied bulk list
