@@ -290,8 +290,9 @@ def test_deadline_mid_run_stops_starting_tenants(factory, ses):
         # The first finished tenant takes the rest of the budget: nothing else may start.
         time.sleep(max(0.0, deadline - time.monotonic()) + 0.01)
 
-    deadline = time.monotonic() + 1.0
-    result = reconcile.converge(factory, spec, deadline=deadline, progress=slow_progress, concurrency=1)
+    plan = reconcile.compute_plan(factory, spec)
+    deadline = time.monotonic() + 2.0
+    result = reconcile.converge(factory, spec, plan=plan, deadline=deadline, progress=slow_progress, concurrency=1)
     assert result.ok and result.counts()["Created"] == 1 and result.pending == 9
     assert set(result.applied.pending.values()) == {"time budget used up before this tenant started"}
     assert len(snapshot(ses)) == 1
