@@ -157,7 +157,7 @@ def test_failed_create_then_retried_create_finishes(world):
 
 def test_time_budget_exhausted_then_is_complete_converges(world):
     ses, s3 = world
-    spec = spec_of(*(tenant(f"t{i:02d}") for i in range(24)))
+    spec = spec_of(*(tenant(f"t{i:02d}") for i in range(40)))
     put_spec(s3, spec, "v1.json")
     seslocal.configure(throttle_tps=20, operations=["CreateTenant"])
     response, polls = run_provider(event("create", key="v1.json"), budget=0.6, poll_budget=0.6)
@@ -167,7 +167,7 @@ def test_time_budget_exhausted_then_is_complete_converges(world):
     assert response["Data"]["Errors"] == 0
     assert polls[-1]["IsComplete"] is True
     assert all(p == {"IsComplete": False} for p in polls[:-1])
-    assert calls(stats, "CreateTenant", "ok") == 24 and calls(stats, "CreateTenant", "errors") == 0
+    assert calls(stats, "CreateTenant", "ok") == 40 and calls(stats, "CreateTenant", "errors") == 0
     assert_matches(ses, spec)
 
 
