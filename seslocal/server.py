@@ -14,6 +14,7 @@ path-style addressing (``botocore.config.Config(s3={"addressing_style": "path"})
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +35,20 @@ def make_app() -> ControlMiddleware:
     return ControlMiddleware(DomainDispatcherApplication(create_backend_app))
 
 
+def _listen(host: str, port: int) -> socket.socket:
+    """Bind and listen ourselves: werkzeug turns a bind error into ``sys.exit(1)``, we want the OSError."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 def _make_server(host: str, port: int, log_requests: bool) -> Any:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
@@ -43,14 +58,18 @@ def _make_server(host: str, port: int, log_requests: bool) -> Any:
             pass
 
     handler = MotoRequestHandler if log_requests else QuietHandler
-    return make_server(host, port, make_app(), threaded=True, request_handler=handler)
+    sock = _listen(host, port)
+    try:
+        return make_server(host, port, make_app(), threaded=True, request_handler=handler, fd=sock.fileno())
+    finally:
+        sock.close()  # the server holds its own duplicate of the descriptor
 
 
 def url_of(server: Any) -> str:
     """Return the endpoint URL of a started server (IPv6 hosts bracketed)."""
-    host = server.server_address[0]
+    host, port = server.server_address[:2]
     host = f"[{host}]" if ":" in host else host
-    return f"http://{host}:{server.server_port}"
+    return f"http://{host}:{port}"
 
 
 def serve(
@@ -125,7 +144,7 @@ def running(
     if previous is not None:
         faults.configure(throttle_tps=throttle_tps, fault_rate=fault_rate, seed=seed)
     server = _make_server(host, port, log_requests)
-    thread = threading.Thread(target=server.serve_forever, name=f"seslocal:{server.server_port}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"seslocal:{server.port}", daemon=True)
     thread.start()
     try:
         yield url_of(server)

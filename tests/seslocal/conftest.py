@@ -17,7 +17,7 @@ from seslocal.server import running
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-NO_RETRIES = {"mode": "standard", "max_attempts": 1}
+NO_RETRIES = {"mode": "standard", "total_max_attempts": 1}
 
 
 def arn(resource: str, region: str = REGION) -> str:
