@@ -22,15 +22,14 @@ from collections.abc import Sequence
 from aws_cdk import aws_iam as iam
 
 from constructs import Construct
-from ses_tenants_constructs.arns import associable_resource_arns, tenant_arns
-from ses_tenants_constructs.nag import acknowledge
+from ses_tenants_constructs.arns import associable_resource_arns, ses_arn, tenant_arns
+from ses_tenants_constructs.nag import acknowledge, nag_text
 from ses_tenants_constructs.permissions import tenant_configuration_statements
 from ses_tenants_constructs.provisioner import OWNERSHIP_TAG_KEY
 
 DEFAULT_SESSION_TAG_KEY = "ses-tenant"
 SEND_ACTIONS = ("ses:SendEmail", "ses:SendBulkEmail")
 
-_ACCOUNT_SCOPE = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>"
 _RESOURCE_WILDCARD_REASONS = {
     "tenant": "Tenant ARNs end in an id SES assigns at creation (tenant/<name>/<tn-id>); the role manages "
     "or reads every tenant of this account and region by design.",
@@ -50,6 +49,12 @@ _SENDER_WILDCARD_REASONS = {
     "template": "Shared sender role: SendBulkEmail needs the template ARN; the tenant is pinned by the "
     "ses:TenantName condition and SES only accepts the tenant's associated templates.",
 }
+
+
+def _wildcard_finding(scope: Construct, resource_type: str) -> str:
+    """Return the cdk-nag IAM5 finding id for ``<resource_type>/*`` in the scope's stack."""
+    account = "aws" if resource_type == "reputation-policy" else None
+    return f"AwsSolutions-IAM5[Resource::{nag_text(scope, ses_arn(scope, resource_type, account=account))}]"
 
 
 def check_principals(principals: Sequence[iam.IPrincipal], what: str) -> None:
@@ -125,7 +130,7 @@ class TenantSenderRole(Construct):
         )
         if not resource_arns:
             for key, reason in _SENDER_WILDCARD_REASONS.items():
-                acknowledge(self.role, f"AwsSolutions-IAM5[Resource::{_ACCOUNT_SCOPE}:{key}/*]", reason)
+                acknowledge(self.role, _wildcard_finding(self, key), reason)
 
 
 class TenantAccessRoles(Construct):
@@ -252,10 +257,10 @@ class TenantAccessRoles(Construct):
     def _acknowledge(self) -> None:
         for role in (self.admin_role, self.readonly_role):
             for key, reason in _RESOURCE_WILDCARD_REASONS.items():
-                acknowledge(role, f"AwsSolutions-IAM5[Resource::{_ACCOUNT_SCOPE}:{key}/*]", reason)
+                acknowledge(role, _wildcard_finding(self, key), reason)
         acknowledge(
             self.admin_role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:aws:reputation-policy/*]",
+            _wildcard_finding(self, "reputation-policy"),
             "UpdateReputationEntityPolicy needs the SES-managed policy ARN (standard|strict|none, account 'aws').",
         )
         acknowledge(
@@ -270,4 +275,4 @@ class TenantAccessRoles(Construct):
             "account's recommendations (IAM service authorization reference); both are read-only.",
         )
         for key, reason in _SENDER_WILDCARD_REASONS.items():
-            acknowledge(self.sender_role, f"AwsSolutions-IAM5[Resource::{_ACCOUNT_SCOPE}:{key}/*]", reason)
+            acknowledge(self.sender_role, _wildcard_finding(self, key), reason)

@@ -38,8 +38,8 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import custom_resources as cr
 
 from constructs import Construct, IConstruct
-from ses_tenants_constructs.arns import associable_resource_arns, tenant_arns
-from ses_tenants_constructs.nag import acknowledge
+from ses_tenants_constructs.arns import associable_resource_arns, reputation_policy_arns, ses_arn, tenant_arns
+from ses_tenants_constructs.nag import acknowledge, nag_text
 from ses_tenants_constructs.permissions import tenant_configuration_statements
 
 #: Tag that marks a tenant as managed by a deployment (kept equal to ses_tenants_engine.model.OWNERSHIP_TAG_KEY;
@@ -363,11 +363,19 @@ class TenantProvisioner(Construct):
             logical_id = stack.resolve(stack.get_logical_id(fn.node.default_child))  # type: ignore[arg-type]
             return f"<{logical_id}.Arn>"
 
-        for pattern, reason in _HANDLER_WILDCARDS.items():
-            acknowledge(self.role, f"AwsSolutions-IAM5[Resource::{pattern}]", reason)
+        patterns = {
+            "tenant": tenant_arns(self),
+            "identity": ses_arn(self, "identity"),
+            "configuration-set": ses_arn(self, "configuration-set"),
+            "template": ses_arn(self, "template"),
+            "reputation-policy": reputation_policy_arns(self),
+            "*": "*",
+        }
+        for key, reason in _HANDLER_WILDCARDS.items():
+            acknowledge(self.role, f"AwsSolutions-IAM5[Resource::{nag_text(self, patterns[key])}]", reason)
         acknowledge(
             self.role,
-            f"AwsSolutions-IAM5[Resource::{self._spec_objects_pattern()}]",
+            f"AwsSolutions-IAM5[Resource::{nag_text(self, self.spec_asset.bucket.arn_for_objects('*.json'))}]",
             "Update events read the previous spec object too (OldResourceProperties), whose key is another "
             "content hash; s3:GetObject only, on the JSON objects of the CDK asset bucket.",
         )
@@ -399,42 +407,17 @@ class TenantProvisioner(Construct):
             "handler Lambdas log every call in JSON to the provisioner log group.",
         )
 
-    def _spec_objects_pattern(self) -> str:
-        """Render the spec-asset grant as cdk-nag prints it (bootstrap bucket of the default synthesizer)."""
-        stack = Stack.of(self)
-        bucket = stack.resolve(self.spec_asset.bucket.bucket_arn)
-        return _render_nag(bucket) + "/*.json"
 
-
-def _render_nag(value: object) -> str:
-    """Render a resolved CloudFormation value the way cdk-nag prints it in finding ids."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Ref" in value:
-        return f"<{value['Ref']}>"
-    if isinstance(value, dict) and "Fn::GetAtt" in value:
-        return f"<{'.'.join(value['Fn::GetAtt'])}>"
-    if isinstance(value, dict) and "Fn::Join" in value:
-        sep, parts = value["Fn::Join"]
-        return sep.join(_render_nag(p) for p in parts)
-    if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
-        import re
-
-        return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
-    raise ValueError(f"cannot render {value!r}")
-
-
-_ACCOUNT_SCOPE = "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>"
 _HANDLER_WILDCARDS = {
-    f"{_ACCOUNT_SCOPE}:tenant/*": "Tenant ARNs end in an id SES assigns at creation (tenant/<name>/<tn-id>) and "
+    "tenant": "Tenant ARNs end in an id SES assigns at creation (tenant/<name>/<tn-id>) and "
     "the spec (asset data) can hold any number of tenants; the engine acts only on tenants of the deployed spec.",
-    f"{_ACCOUNT_SCOPE}:identity/*": "Associations and pre-flight existence checks need the identity ARNs named in "
+    "identity": "Associations and pre-flight existence checks need the identity ARNs named in "
     "the spec, which is asset data (the template must not grow with the number of tenants).",
-    f"{_ACCOUNT_SCOPE}:configuration-set/*": "Associations and pre-flight checks need the configuration-set ARNs "
+    "configuration-set": "Associations and pre-flight checks need the configuration-set ARNs "
     "named in the spec (asset data; the template must not grow with the number of tenants).",
-    f"{_ACCOUNT_SCOPE}:template/*": "Associations and pre-flight checks need the email-template ARNs named in the "
+    "template": "Associations and pre-flight checks need the email-template ARNs named in the "
     "spec (asset data; the template must not grow with the number of tenants).",
-    "arn:<AWS::Partition>:ses:<AWS::Region>:aws:reputation-policy/*": "UpdateReputationEntityPolicy needs the "
+    "reputation-policy": "UpdateReputationEntityPolicy needs the "
     "SES-managed policy ARN (standard|strict|none, account 'aws'); the spec chooses which per tenant.",
     "*": "ses:ListTenants supports no resource-level permissions (IAM service authorization reference); it is "
     "the only action granted on '*'.",
