@@ -149,7 +149,7 @@ def _capacity(config: FaultConfig) -> float:
 
 
 def _error(status: int, code: str, message: str) -> ErrorResponse:
-    headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json", "status": str(status)}
+    headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json"}
     return status, headers, json.dumps({"__type": code, "message": message})
 
 

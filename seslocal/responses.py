@@ -94,6 +94,40 @@ class TenantResponses:
                                           params.get("SuppressedReasons"))
         return "{}"
 
+    # ---- suppressed destinations (moto 5.2.5 has none; TenantName selects a tenant's own list) ------------------
+    def _query_list(self: Any, name: str) -> list[str]:
+        values = self.querystring.get(name) or []
+        return [values] if isinstance(values, str) else list(values)
+
+    def _query_time(self: Any, name: str) -> datetime | None:
+        value = self._get_param(name)
+        if not value:
+            return None
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            parsed = datetime.fromtimestamp(float(value), UTC)
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+    def put_suppressed_destination(self: Any) -> str:
+        params = self._body_json()
+        self.tenant_store.put_suppressed(params.get("TenantName"), params.get("EmailAddress"), params.get("Reason"))
+        return "{}"
+
+    def get_suppressed_destination(self: Any) -> str:
+        entry = self.tenant_store.get_suppressed(self._get_param("TenantName"), self.uri_match.get("EmailAddress"))
+        return json.dumps({"SuppressedDestination": entry})
+
+    def delete_suppressed_destination(self: Any) -> str:
+        self.tenant_store.delete_suppressed(self._get_param("TenantName"), self.uri_match.get("EmailAddress"))
+        return "{}"
+
+    def list_suppressed_destinations(self: Any) -> str:
+        page, token = self.tenant_store.list_suppressed(
+            self._get_param("TenantName"), self._query_list("Reason"), self._query_time("StartDate"),
+            self._query_time("EndDate"), self._get_param("NextToken"), self._get_param("PageSize"))
+        return _dumps({"SuppressedDestinationSummaries": page, "NextToken": token})
+
     # ---- associations -----------------------------------------------------------------------------------
     def create_tenant_resource_association(self: Any) -> str:
         params = self._body_json()

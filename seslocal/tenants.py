@@ -106,6 +106,8 @@ class Tenant:
     suppression: dict[str, Any] | None = None
     # resource ARN -> association time, in association order
     resources: dict[str, datetime] = field(default_factory=dict)
+    # tenant-level suppression list: email address -> (reason, last update)
+    suppressed: dict[str, tuple[str, datetime]] = field(default_factory=dict)
 
     @property
     def sending_status(self) -> str:
@@ -254,6 +256,8 @@ class TenantStore:
         self.tenants: dict[str, Tenant] = {}
         # resource ARN -> {tenant name -> association time}
         self.resource_tenants: dict[str, dict[str, datetime]] = {}
+        # account-level suppression list: email address -> (reason, last update)
+        self.suppressed: dict[str, tuple[str, datetime]] = {}
 
     # ---- helpers ----------------------------------------------------------------------------------------
     def arn(self, resource: str) -> str:
@@ -331,6 +335,41 @@ class TenantStore:
     def put_suppression(self, name: Any, scope: Any, reasons: Any) -> None:
         tenant = self.get(name)
         tenant.suppression = validate_suppression(scope, reasons)
+
+    # ---- suppressed destinations (account level, or a tenant's own list) --------------------------------------
+    def suppression_list(self, tenant_name: Any) -> dict[str, tuple[str, datetime]]:
+        return self.get(tenant_name).suppressed if tenant_name not in (None, "") else self.suppressed
+
+    def put_suppressed(self, tenant_name: Any, address: Any, reason: Any) -> None:
+        if reason not in SUPPRESSION_REASONS:
+            raise BadRequestException(f"Invalid Reason {reason!r}: must be one of {', '.join(SUPPRESSION_REASONS)}.")
+        if not isinstance(address, str) or "@" not in address:
+            raise BadRequestException(f"Invalid EmailAddress {address!r}.")
+        self.suppression_list(tenant_name)[address.lower()] = (reason, _now())
+
+    def get_suppressed(self, tenant_name: Any, address: Any) -> dict[str, Any]:
+        entry = self.suppression_list(tenant_name).get(str(address).lower())
+        if entry is None:
+            where = f"the suppression list of tenant {tenant_name}" if tenant_name else "the account suppression list"
+            raise NotFoundException(f"Email address {address} does not exist on {where}.")
+        out: dict[str, Any] = {"EmailAddress": str(address).lower(), "Reason": entry[0],
+                               "LastUpdateTime": epoch(entry[1])}
+        if tenant_name:
+            out["TenantName"] = tenant_name
+        return out
+
+    def delete_suppressed(self, tenant_name: Any, address: Any) -> None:
+        self.get_suppressed(tenant_name, address)
+        del self.suppression_list(tenant_name)[str(address).lower()]
+
+    def list_suppressed(self, tenant_name: Any, reasons: list[str], start: datetime | None, end: datetime | None,
+                        next_token: str | None, page_size: Any) -> tuple[list[dict[str, Any]], str | None]:
+        items = [
+            {"EmailAddress": address, "Reason": reason, "LastUpdateTime": epoch(when)}
+            for address, (reason, when) in self.suppression_list(tenant_name).items()
+            if (not reasons or reason in reasons) and (start is None or when >= start) and (end is None or when <= end)
+        ]
+        return paginate(items, lambda r: r["EmailAddress"], next_token, page_size)
 
     # ---- associations -----------------------------------------------------------------------------------
     def parse_resource(self, arn: Any) -> tuple[str, str]:

@@ -194,3 +194,27 @@ def test_tenant_quota_gives_limit_exceeded(ses, ses_env):
     with pytest.raises(ses.exceptions.LimitExceededException) as exc:
         ses.create_tenant(TenantName="c")
     assert "quota of 2" in exc.value.response["Error"]["Message"]
+
+
+def test_tenant_suppressed_destinations_and_cascade(ses):
+    ses.create_tenant(TenantName="acme")
+    ses.put_suppressed_destination(EmailAddress="bounce@example.org", Reason="BOUNCE", TenantName="acme")
+    ses.put_suppressed_destination(EmailAddress="angry@example.org", Reason="COMPLAINT", TenantName="acme")
+    ses.put_suppressed_destination(EmailAddress="account@example.org", Reason="BOUNCE")
+    got = ses.get_suppressed_destination(EmailAddress="bounce@example.org", TenantName="acme")["SuppressedDestination"]
+    assert (got["EmailAddress"], got["Reason"], got["TenantName"]) == ("bounce@example.org", "BOUNCE", "acme")
+    with pytest.raises(ses.exceptions.NotFoundException):  # tenant list and account list are separate
+        ses.get_suppressed_destination(EmailAddress="bounce@example.org")
+    listed = ses.list_suppressed_destinations(TenantName="acme", Reasons=["COMPLAINT"])
+    assert [d["EmailAddress"] for d in listed["SuppressedDestinationSummaries"]] == ["angry@example.org"]
+    assert len(ses.list_suppressed_destinations(TenantName="acme", PageSize=1)["SuppressedDestinationSummaries"]) == 1
+    with pytest.raises(ses.exceptions.NotFoundException):
+        ses.put_suppressed_destination(EmailAddress="x@example.org", Reason="BOUNCE", TenantName="ghost")
+
+    ses.delete_tenant(TenantName="acme")
+    ses.create_tenant(TenantName="acme")
+    assert ses.list_suppressed_destinations(TenantName="acme")["SuppressedDestinationSummaries"] == []
+    account = ses.list_suppressed_destinations()["SuppressedDestinationSummaries"]
+    assert [d["EmailAddress"] for d in account] == ["account@example.org"]
+    ses.delete_suppressed_destination(EmailAddress="account@example.org")
+    assert ses.list_suppressed_destinations()["SuppressedDestinationSummaries"] == []
