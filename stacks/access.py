@@ -97,4 +97,4 @@ class AccessStack(Stack):
                 resource_arns=arns or None,
             )
             self.tenant_sender_roles[tenant.name] = role
-            CfnOutput(self, f"SenderRoleArn-{tenant.name}", value=role.role.role_arn)
+            CfnOutput(role, "RoleArn", value=role.role.role_arn, description=f"sender role of tenant {tenant.name}")

@@ -116,8 +116,26 @@ def test_sender_access_opt_in_builds_one_role_per_tenant() -> None:
         if r["Type"] == "AWS::IAM::Role"
     ]
     assert "arn:aws:iam::999988887777:role/globex-app" in trusts
-    outputs = set(tpl["Outputs"])
-    assert {o for o in outputs if o.startswith("SenderRoleArn") and o != "SenderRoleArn"} and len(outputs) == 6
+    outputs = tpl["Outputs"]
+    tenant_outputs = sorted(o["Description"] for o in outputs.values() if "tenant" in o.get("Description", ""))
+    assert tenant_outputs == ["sender role of tenant acme", "sender role of tenant globex"]
+    assert len(outputs) == 6
+
+
+def test_similar_tenant_names_get_distinct_roles_and_outputs() -> None:
+    # "a-b" and "ab" would collide if names were used raw as logical ids.
+    spec = model.Spec(
+        tenants=tuple(model.TenantSpec(name=n, sender_access={"role": True}) for n in ("a-b", "ab", "a_b", "A-B"))
+    )
+    tpl = _access_template(spec)
+    assert set(_tenant_roles(tpl)) == {"a-b", "ab", "a_b", "A-B"}
+    descriptions = sorted(o.get("Description", "") for o in tpl["Outputs"].values())
+    assert [d for d in descriptions if d.startswith("sender role of tenant")] == [
+        "sender role of tenant A-B",
+        "sender role of tenant a-b",
+        "sender role of tenant a_b",
+        "sender role of tenant ab",
+    ]
 
 
 def test_sender_access_principals_are_validated() -> None:
