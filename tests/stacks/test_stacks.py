@@ -14,6 +14,7 @@ from ses_tenants_engine import model
 from stacks.access import MAX_TENANT_SENDER_ROLES, AccessStack
 from stacks.app import apply_nag, build_stacks, cdk_json_context
 from stacks.config import AppConfig, ConfigError
+from stacks.monitoring import MonitoringStack
 
 
 def _spec(n: int, *, sender: dict | None = None, every: int = 0) -> model.Spec:
@@ -172,3 +173,13 @@ def test_two_stages_do_not_collide(tmp_path) -> None:
     assert len(policy_names) == 2
     dev_roles = Template.from_stack(built["dev"].access).to_json()
     assert "arn:aws:ses:eu-west-1:111122223333:tenant/*" in json.dumps(dev_roles)
+
+
+def test_monitoring_with_an_existing_kms_key() -> None:
+    key_arn = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    stack = MonitoringStack(cdk.App(), "Mon", log_kms_key=key_arn, log_group_name="/team/ses/tenants")
+    tpl = Template.from_stack(stack).to_json()
+    (group,) = [r for r in tpl["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert group["Properties"]["KmsKeyId"] == key_arn
+    assert group["Properties"]["LogGroupName"] == "/team/ses/tenants"
+    assert not [r for r in tpl["Resources"].values() if r["Type"] in ("AWS::KMS::Key", "AWS::SNS::Topic")]
