@@ -82,7 +82,7 @@ def set_ses_managed_status(
     tenant_name: str,
     status: str = "DISABLED",
     *,
-    cause: str | None = "Sending paused by Amazon SES (simulated by seslocal).",
+    cause: str | None = None,
     impact: str | None = None,
     account_id: str | None = None,
     region: str | None = None,
@@ -96,7 +96,8 @@ def set_ses_managed_status(
     status : str
         ``DISABLED`` (pause), ``ENABLED`` or ``REINSTATED``.
     cause : str or None
-        The status record's ``Cause``.
+        The status record's ``Cause``; default for DISABLED: "Sending paused by Amazon SES (simulated by
+        seslocal).", otherwise none.
     impact : str or None
         Optionally also set the entity's ``ReputationImpact`` (``LOW`` | ``HIGH``).
     account_id, region : str or None
@@ -121,6 +122,8 @@ def set_ses_managed_status(
     from .errors import BadRequestException, NotFoundException
     from .tenants import LOCK, store_for
 
+    if cause is None and status == "DISABLED":
+        cause = "Sending paused by Amazon SES (simulated by seslocal)."
     backend = sesv2_backends[account_id or _default_account()][region or _default_region()]
     with LOCK:
         try:

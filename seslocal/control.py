@@ -87,7 +87,7 @@ def handle(request: Request) -> Response:
             body = _body(request)
             entity = seslocal.set_ses_managed_status(
                 parts[1], body.get("status", "DISABLED"),
-                cause=body.get("cause", "Sending paused by Amazon SES (simulated by seslocal)."),
+                cause=body.get("cause"),
                 impact=body.get("impact"), account_id=body.get("account_id"), region=body.get("region"),
             )
             return _json(entity)

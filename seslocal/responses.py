@@ -51,6 +51,8 @@ class TenantResponses:
             faults.record_result(operation, 500)
             raise
         faults.record_result(operation, int(status))
+        if not any(key.lower() == "content-type" for key in headers):
+            headers["content-type"] = "application/json"  # rest-json; moto's server would say text/html
         return status, headers, body
 
     def _body_json(self: Any) -> dict[str, Any]:

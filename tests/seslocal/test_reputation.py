@@ -69,7 +69,11 @@ def test_ses_managed_pause_wins_over_customer_status(ses, ses_env):
         ReputationEntityType="RESOURCE", ReputationEntityReference=tenant_arn, SendingStatus="REINSTATED")
     assert entity(ses, tenant_arn)["SendingStatusAggregate"] == "DISABLED"
     ses_env.pause("acme", "ENABLED")
-    assert entity(ses, tenant_arn)["SendingStatusAggregate"] == "REINSTATED"
+    got = entity(ses, tenant_arn)
+    assert got["SendingStatusAggregate"] == "REINSTATED"
+    assert got["AwsSesManagedStatus"] == {"Status": "ENABLED",
+                                          "LastUpdatedTimestamp": got["AwsSesManagedStatus"]["LastUpdatedTimestamp"]}
+    assert "simulated" in ses_env.pause("acme")["AwsSesManagedStatus"]["Cause"]  # default cause of a pause
 
 
 def test_unknown_entities(ses):
