@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
@@ -143,3 +144,26 @@ def test_running_restores_previous_fault_config():
         assert url.startswith("http://127.0.0.1:")
         assert seslocal.current_config()["throttle_tps"] == 3
     assert seslocal.current_config()["throttle_tps"] is None
+
+
+def test_accounts_are_isolated(ses_env, monkeypatch):
+    client = ses_env.client()
+    monkeypatch.setenv("MOTO_ACCOUNT_ID", "111111111111")
+    other_arn = client.create_tenant(TenantName="acme")["TenantArn"]
+    assert ":111111111111:tenant/acme/" in other_arn
+    ses_env.pause("acme", account_id="111111111111")
+    monkeypatch.delenv("MOTO_ACCOUNT_ID")
+    assert client.list_tenants()["Tenants"] == []
+    own = client.create_tenant(TenantName="acme")
+    assert ":123456789012:tenant/acme/" in own["TenantArn"] and own["SendingStatus"] == "ENABLED"
+
+
+def test_moto_api_reset_clears_tenants_over_http(server_url):
+    env = Endpoint("http", server_url)
+    env.control("POST", "/_seslocal/reset")
+    client = env.client()
+    client.create_tenant(TenantName="acme")
+    request = urllib.request.Request(server_url + "/moto-api/reset", data=b"", method="POST")
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+    assert client.list_tenants()["Tenants"] == []
