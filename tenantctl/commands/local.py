@@ -79,11 +79,14 @@ def _interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
 
 
-def _stop_on_signals() -> None:
-    """Make Ctrl-C (SIGINT) and SIGTERM stop the server cleanly, even where the parent ignored SIGINT."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _interrupt)
-        signal.signal(signal.SIGTERM, _interrupt)
+def _stop_on_signals() -> dict[int, Any]:
+    """Make Ctrl-C (SIGINT) and SIGTERM stop the server cleanly, even where the parent ignored SIGINT.
+
+    Returns the previous handlers (to restore).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {signum: signal.signal(signum, _interrupt) for signum in (signal.SIGINT, signal.SIGTERM)}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -93,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         print(usage_text(url, args.throttle, args.fault_rate), flush=True)
 
-    _stop_on_signals()
+    previous = _stop_on_signals()
     try:
         # werkzeug's serve_forever returns (rather than raising) on KeyboardInterrupt.
         serve(host=args.host, port=args.port, throttle_tps=args.throttle, fault_rate=args.fault_rate,
@@ -102,5 +105,8 @@ def run(args: argparse.Namespace) -> int:
         pass
     except OSError as exc:
         raise CliError(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print("local endpoint stopped", file=sys.stderr)
     return 0

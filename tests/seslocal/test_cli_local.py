@@ -14,7 +14,8 @@ import pytest
 from tenantctl.cli import main
 
 
-def test_local_serves_until_ctrl_c():
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_local_serves_until_ctrl_c(signum):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
         [sys.executable, "-m", "tenantctl.cli", "local", "--port", "0", "--quiet", "--throttle", "100"],
@@ -29,7 +30,7 @@ def test_local_serves_until_ctrl_c():
         assert "throttle 100 TPS" in text and "path-style" in text
         client = boto3.client("sesv2", region_name="us-east-1", endpoint_url=url)
         assert client.create_tenant(TenantName="acme")["TenantName"] == "acme"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         _, err = proc.communicate(timeout=15)
     finally:
         if proc.poll() is None:
