@@ -25,6 +25,48 @@ def arn(resource: str, region: str = REGION) -> str:
     return f"arn:aws:ses:{region}:{ACCOUNT}:{resource}"
 
 
+def shape_violations(value: Any, shape: Any, path: str = "") -> list[str]:
+    """Members of a raw JSON response that the botocore output shape does not have (or types that differ)."""
+    if shape is None:
+        return []
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            return [f"{path or '<root>'}: expected an object"]
+        problems = [f"{path}.{key}: not in {shape.name}" for key in value if key not in shape.members]
+        problems += [f"{path}.{key}: required by {shape.name}" for key in shape.required_members if key not in value]
+        for key, item in value.items():
+            if key in shape.members and item is not None:  # JSON null reads as "absent" (moto's own NextToken)
+                problems += shape_violations(item, shape.members[key], f"{path}.{key}")
+        return problems
+    if kind == "list":
+        if not isinstance(value, list):
+            return [f"{path}: expected a list"]
+        return [p for i, item in enumerate(value) for p in shape_violations(item, shape.member, f"{path}[{i}]")]
+    if kind == "map":
+        return [] if isinstance(value, dict) else [f"{path}: expected a map"]
+    if kind == "timestamp":
+        return [] if isinstance(value, int | float) else [f"{path}: timestamp must be epoch seconds"]
+    if kind == "string":
+        ok = isinstance(value, str) and (not shape.enum or value in shape.enum)
+        return [] if ok else [f"{path}: {value!r} is not a valid {shape.name}"]
+    if kind in ("integer", "long"):
+        return [] if isinstance(value, int) else [f"{path}: expected an integer"]
+    if kind == "boolean":
+        return [] if isinstance(value, bool) else [f"{path}: expected a boolean"]
+    return []
+
+
+def check_against_model(operation_model: Any, response_dict: dict[str, Any], **_: Any) -> None:
+    """botocore ``before-parse`` hook: every successful SES v2 response must match the model exactly."""
+    if response_dict["status_code"] >= 300 or operation_model.output_shape is None:
+        return
+    body = response_dict["body"]
+    payload = json.loads(body) if body else {}
+    problems = shape_violations(payload, operation_model.output_shape)
+    assert not problems, f"{operation_model.name} response does not match the service model: {problems}"
+
+
 class Endpoint:
     """One mode of the local endpoint; control calls go through HTTP in http mode, functions in-process."""
 
@@ -35,7 +77,10 @@ class Endpoint:
     def client(self, service: str = "sesv2", *, retries: dict[str, Any] | None = None, region: str = REGION,
                **config: Any) -> Any:
         cfg = Config(retries=retries or NO_RETRIES, **config)
-        return boto3.client(service, region_name=region, endpoint_url=self.url, config=cfg)
+        client = boto3.client(service, region_name=region, endpoint_url=self.url, config=cfg)
+        if service == "sesv2":
+            client.meta.events.register("before-parse.sesv2.*", check_against_model)
+        return client
 
     def control(self, method: str, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
         assert self.url is not None

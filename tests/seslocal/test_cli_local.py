@@ -14,7 +14,7 @@ import pytest
 from tenantctl.cli import main
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_local_serves_until_ctrl_c(signum):
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen(
