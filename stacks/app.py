@@ -13,6 +13,7 @@ from typing import Any
 
 from aws_cdk import App, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
+from ses_tenants_constructs.tenant_health import HealthThresholds
 from ses_tenants_engine.model import Spec
 
 from constructs import Construct
@@ -33,6 +34,9 @@ CONTEXT_KEYS = (
     "sender_principals",
     "readonly_principals",
     "provisioner_log_retention_days",
+    "health_dashboard",
+    "health_warning_margin",
+    "health_min_sends",
 )
 
 
@@ -107,6 +111,12 @@ def build_stacks(scope: Construct, spec: Spec, config: AppConfig, **stack_props:
         description="ses-tenants: SES tenants reconciled from tenants.yaml (custom resource)",
         **stack_props,
     )
+    if config.health_dashboard:
+        # By name: the monitoring stack must not reference the tenants stack (which depends on it).
+        monitoring.add_tenant_health(
+            tenants.provisioner_function_names,
+            thresholds=HealthThresholds(warning_margin=config.health_warning_margin, min_sends=config.health_min_sends),
+        )
     return DeploymentStacks(monitoring=monitoring, access=access, tenants=tenants)
 
 

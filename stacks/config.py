@@ -15,6 +15,10 @@ admin_principals                who may assume the admin role: account ids or IA
 sender_principals               ... the shared sender role (and per-tenant sender roles)
 readonly_principals             ... the read-only role
 provisioner_log_retention_days  retention of the provisioner Lambda logs (default 90)
+health_dashboard                tenant-health dashboard and early-warning alarms in the monitoring stack
+                                (default true; see docs/monitoring-health.md)
+health_warning_margin           warnings fire at this fraction of each policy's pause threshold (default 0.8)
+health_min_sends                minimum sends per tenant and hour before a rate warning can fire (default 500)
 
 Principals default to the deploying account's root (``AccountRootPrincipal``) and are never a wildcard.
 List values may be JSON lists (cdk.json) or comma-separated strings (``-c admin_principals=111122223333``).
@@ -23,6 +27,7 @@ List values may be JSON lists (cdk.json) or comma-separated strings (``-c admin_
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -83,6 +88,9 @@ class AppConfig:
     sender_principals: tuple[str, ...] = ()
     readonly_principals: tuple[str, ...] = ()
     provisioner_log_retention_days: int = 90
+    health_dashboard: bool = True
+    health_warning_margin: float = 0.8
+    health_min_sends: int = 500
 
     @property
     def log_retention(self) -> logs.RetentionDays:
@@ -121,6 +129,50 @@ def _as_retention(key: str, value: Any, default: int) -> int:
         allowed = ", ".join(str(d) for d in RETENTION_DAYS)
         raise ConfigError(f"context '{key}': {days} is not a CloudWatch Logs retention; use one of {allowed}")
     return days
+
+
+def _as_bool(key: str, value: Any, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"context '{key}': {value!r} is not true or false")
+
+
+def _number(value: Any) -> float | None:
+    """Return ``value`` as a float (``-c`` values arrive as strings), or None when it is not a number."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _as_float(key: str, value: Any, default: float, *, hint: str) -> float:
+    """Return a number in (0, 1] (a fraction), or the default."""
+    if value is None or value == "":
+        return default
+    number = _number(value)
+    if number is None or not 0 < number <= 1:
+        raise ConfigError(f"context '{key}': {value!r} is not a number above 0 and at most 1; {hint}")
+    return number
+
+
+def _as_count(key: str, value: Any, default: int, *, hint: str) -> int:
+    """Return a whole number >= 1, or the default."""
+    if value is None or value == "":
+        return default
+    number = _number(value)
+    if number is None or number != int(number) or number < 1:
+        raise ConfigError(f"context '{key}': {value!r} is not a whole number of at least 1; {hint}")
+    return int(number)
 
 
 def check_principal_values(key: str, values: tuple[str, ...]) -> tuple[str, ...]:
@@ -191,6 +243,20 @@ def config_from_context(context: Mapping[str, Any]) -> AppConfig:
             "provisioner_log_retention_days",
             context.get("provisioner_log_retention_days"),
             d.provisioner_log_retention_days,
+        ),
+        health_dashboard=_as_bool("health_dashboard", context.get("health_dashboard"), d.health_dashboard),
+        health_warning_margin=_as_float(
+            "health_warning_margin",
+            context.get("health_warning_margin"),
+            d.health_warning_margin,
+            hint="it is the fraction of each policy's pause threshold at which warnings fire "
+            "(0.8 warns at 12 % bounces for the standard policy's 15 %)",
+        ),
+        health_min_sends=_as_count(
+            "health_min_sends",
+            context.get("health_min_sends"),
+            d.health_min_sends,
+            hint="it is the minimum number of sends per tenant and hour before a rate warning can fire",
         ),
     )
 

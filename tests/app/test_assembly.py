@@ -141,8 +141,16 @@ def test_full_options_topic_key_and_alarm_actions(synthesized_full) -> None:
     subs = sorted(v["Properties"]["Endpoint"] for v in res.values() if v["Type"] == "AWS::SNS::Subscription")
     assert subs == ["oncall@example.com", "ops@example.com"]
     alarms = [v for v in res.values() if v["Type"] == "AWS::CloudWatch::Alarm"]
-    assert len(alarms) == 2
-    assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in alarms)
+    # Tenant health's rate/volume children never notify; every other alarm (the event log's two, the
+    # provisioner's two) and every composite warning notifies the topic.
+    notifying = [a for a in alarms if a["Properties"].get("ActionsEnabled", True)]
+    children = [a for a in alarms if not a["Properties"].get("ActionsEnabled", True)]
+    assert len(notifying) == 4 and len(children) == 8
+    assert all(a["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for a in notifying)
+    assert not any("AlarmActions" in a["Properties"] for a in children)
+    composites = [v for v in res.values() if v["Type"] == "AWS::CloudWatch::CompositeAlarm"]
+    assert len(composites) == 4
+    assert all(c["Properties"]["AlarmActions"] == [{"Ref": topic_id}] for c in composites)
     (log_group,) = [v for v in res.values() if v["Type"] == "AWS::Logs::LogGroup"]
     assert "KmsKeyId" in log_group["Properties"]
     keys = [v for v in res.values() if v["Type"] == "AWS::KMS::Key"]
