@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""CDK entry point: load and validate tenants.yaml (context ``tenants``), build the stacks, apply cdk-nag.
+"""CDK entry point: load and validate the spec(s), build the stacks, apply cdk-nag.
 
-Exit status 1, without a traceback, when the spec is invalid (one ``FILE:LINE:COL: field: message`` line per
-problem), when a context value is invalid, or when synthesis fails validation (e.g. an unacknowledged
-cdk-nag finding; the report is printed above the summary line).
+Without an ``environments`` list in the context, one environment (the CLI's default account and region) is
+built from the spec named by context ``tenants`` (``tenants.yaml``), as stacks ``<prefix>-Monitoring``,
+``-Access`` and ``-Tenants``. With a list (``cdk.json`` or ``-c environments='[...]'``), one CDK Stage per
+environment holds that stack set (``cdk deploy 'prod/*'`` deploys one environment); see docs/environments.md.
+
+Exit status 1, without a traceback, when a spec is invalid (one ``FILE:LINE:COL: field: message`` line per
+problem), when a context value or the environment list is invalid (one line), or when synthesis fails
+validation (e.g. an unacknowledged cdk-nag finding; the report is printed above the summary line).
 """
 
 from __future__ import annotations
@@ -14,31 +19,61 @@ import sys
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
+def _print_diagnostics(diagnostics: list, *, warning: bool = False) -> None:
+    for diagnostic in diagnostics:
+        print(f"{diagnostic} (warning)" if warning else str(diagnostic), file=sys.stderr)
+
+
 def main() -> int:
     """Synthesize the app; returns the process exit status."""
     from aws_cdk import App
 
-    from stacks.app import build_app, load_config, synthesize
+    from stacks.app import build_app, build_environments, load_config, load_environments, synthesize
     from stacks.config import ConfigError
+    from tenantctl.diagnostics import SpecInvalid
+    from tenantctl.environments import check_deployments, load_environment_spec
+    from tenantctl.loader import load_spec
 
     app = App()
     try:
         config = load_config(app)
+        environments = load_environments(app)
     except ConfigError as exc:
         print(f"cdk.json/context: {exc}", file=sys.stderr)
         return 1
 
-    from tenantctl.diagnostics import SpecInvalid
-    from tenantctl.loader import load_spec
+    if environments:
+        loaded = []
+        failed = False
+        for env in environments:
+            try:
+                result, spec = load_environment_spec(env)
+            except SpecInvalid as exc:
+                _print_diagnostics(exc.diagnostics)
+                failed = True
+                continue
+            except ConfigError as exc:
+                print(f"cdk.json/context: {exc}", file=sys.stderr)
+                failed = True
+                continue
+            _print_diagnostics(result.warnings, warning=True)
+            loaded.append((env, spec))
+        if failed:
+            return 1
+        try:
+            check_deployments(loaded)
+            build_environments(app, loaded)
+        except ConfigError as exc:
+            print(f"cdk.json/context: {exc}", file=sys.stderr)
+            return 1
+        return synthesize(app)
 
     try:
         result = load_spec(config.spec_path)
     except SpecInvalid as exc:
-        for diagnostic in exc.diagnostics:
-            print(str(diagnostic), file=sys.stderr)
+        _print_diagnostics(exc.diagnostics)
         return 1
-    for warning in result.warnings:
-        print(f"{warning} (warning)", file=sys.stderr)
+    _print_diagnostics(result.warnings, warning=True)
 
     try:
         build_app(app, result.spec, config)

@@ -7,20 +7,24 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from aws_cdk import App, Stack, Validations
+from aws_cdk import App, Stack, Stage, Validations
+from aws_cdk import Environment as CdkEnvironment
 from cdk_nag import AwsSolutionsChecks
 from ses_tenants_constructs.tenant_health import HealthThresholds
 from ses_tenants_engine.model import Spec
 
 from constructs import Construct
 from stacks.access import AccessStack
-from stacks.config import AppConfig, config_from_context, principals
+from stacks.config import AppConfig, ConfigError, config_from_context, principals
 from stacks.monitoring import MonitoringStack
 from stacks.tenants import REPO_ROOT, TenantsStack
+from tenantctl.environments import CONTEXT_KEY as ENVIRONMENTS_KEY
+from tenantctl.environments import Environment, parse_environments
 
 #: Context keys read by ``config_from_context`` (documented in ``stacks.config``).
 CONTEXT_KEYS = (
@@ -61,6 +65,92 @@ def load_config(scope: Construct) -> AppConfig:
         On an invalid context value.
     """
     return config_from_context({k: scope.node.try_get_context(k) for k in CONTEXT_KEYS})
+
+
+def load_environments(scope: Construct, base_dir: Path | None = None) -> tuple[Environment, ...]:
+    """Read and validate the ``environments`` context value (empty: the single default environment).
+
+    Parameters
+    ----------
+    scope : Construct
+        The app (its context holds the list, from ``cdk.json`` or ``-c environments='[...]'``).
+    base_dir : Path, optional
+        Directory relative spec paths are resolved against (default: the working directory, where ``cdk``
+        runs the app next to ``cdk.json``).
+
+    Raises
+    ------
+    stacks.config.ConfigError
+        On an invalid list (see ``tenantctl.environments.parse_environments``).
+    """
+    return parse_environments(scope.node.try_get_context(ENVIRONMENTS_KEY), base_dir or Path.cwd())
+
+
+def environment_config(scope: Construct, env: Environment) -> AppConfig:
+    """Return one environment's configuration: the app's context keys, overridden by the environment's settings.
+
+    The tenant event log group is ``<log_group_name>/<environment>`` unless the environment's settings name
+    one, so two environments never share a log group.
+
+    Raises
+    ------
+    stacks.config.ConfigError
+        On an invalid value; the message names the environment.
+    """
+    context = {k: scope.node.try_get_context(k) for k in CONTEXT_KEYS}
+    overrides = env.context_overrides()
+    if "log_group_name" not in overrides:
+        base = str(context.get("log_group_name") or AppConfig().log_group_name).rstrip("/")
+        context["log_group_name"] = f"{base}/{env.name}"
+    context.update(overrides)
+    try:
+        return config_from_context(context)
+    except ConfigError as exc:
+        message = str(exc)
+        for key in overrides:  # the value came from the environment's settings, not the app's context
+            message = message.replace(f"context '{key}'", f"settings.{key}")
+        raise ConfigError(f"environment {env.name!r}: {message}") from None
+
+
+def build_environments(
+    app: App, environments: Sequence[tuple[Environment, Spec]], *, nag: bool = True
+) -> dict[str, DeploymentStacks]:
+    """Build one CDK Stage per environment (stage id = environment name) with the full stack set inside.
+
+    ``cdk deploy '<name>/*'`` then deploys exactly one environment. Stack names are ``<name>-<stack id>``,
+    and every physical name (log group, dashboard, alarms, functions; roles are named by CloudFormation after
+    the stack) derives from them, so environments in one account never collide.
+
+    Parameters
+    ----------
+    app : App
+        The CDK app; its context supplies the shared configuration.
+    environments : sequence of (Environment, Spec)
+        Each environment with its spec as it deploys it (``tenantctl.environments.environment_spec``).
+    nag : bool, optional
+        Apply cdk-nag to the app (default True).
+
+    Returns
+    -------
+    dict
+        Environment name -> its stacks.
+
+    Raises
+    ------
+    stacks.config.ConfigError
+        On an invalid setting; the message names the environment.
+    """
+    built: dict[str, DeploymentStacks] = {}
+    for env, spec in environments:
+        config = environment_config(app, env)
+        stage = Stage(app, env.name, env=CdkEnvironment(account=env.account, region=env.region))
+        try:
+            built[env.name] = build_stacks(stage, spec, config)
+        except ConfigError as exc:
+            raise ConfigError(f"environment {env.name!r} ({env.spec}): {exc}") from None
+    if nag:
+        apply_nag(app)
+    return built
 
 
 def build_stacks(scope: Construct, spec: Spec, config: AppConfig, **stack_props: Any) -> DeploymentStacks:

@@ -36,6 +36,9 @@ from typing import Any
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
 
+# One error type for the whole configuration (context keys and the pure `environments` parsing).
+from tenantctl.environments import ConfigError
+
 #: CloudWatch Logs retention values (days) -> CDK enum.
 RETENTION_DAYS: dict[int, logs.RetentionDays] = {
     1: logs.RetentionDays.ONE_DAY,
@@ -70,8 +73,7 @@ _STACK_PREFIX_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,40}$")
 _LOG_GROUP_RE = re.compile(r"^[\w./#-]{1,512}$")
 
 
-class ConfigError(ValueError):
-    """A context value the app cannot use (the message names the key and the fix)."""
+__all__ = ["AppConfig", "ConfigError", "check_principal_values", "config_from_context", "principals"]
 
 
 @dataclass(frozen=True)
