@@ -153,9 +153,9 @@ def run(quick: bool, log: Log) -> list[Row]:
         ops = stats["operations"]
         need = sum(minimum_writes(base, changed).values())
         total = endpoint.writes(ops) + endpoint.reads(ops)
-        rows.append(check("calls", f"one-tenant change in N={n:,}: calls", total, need + ALLOWED_READS, fmt="{:.0f}",
-                          shown=f"{_describe(ops)}",
-                          note=f"minimum {need} writes (+{ALLOWED_READS} reads allowed); ratio {total / need:.2f}; "
+        rows.append(check("calls", f"one-tenant change in N={n:,}: calls vs minimum", total, need + ALLOWED_READS,
+                          fmt="{:.0f}", shown=f"{_describe(ops)} vs {need} = {total / need:.2f}x",
+                          note=f"target: minimum {need} writes + {ALLOWED_READS} reads; "
                           + ", ".join(f"{k} {v['calls']}" for k, v in sorted(ops.items()))))
 
         log(f"calls: Update with the same spec of {n:,} (no-op)")
@@ -163,6 +163,7 @@ def run(quick: bool, log: Log) -> list[Row]:
         stats, _ = deploy(url, events)
         ops = stats["operations"]
         need = sum(minimum_writes(changed, changed).values())
-        rows.append(check("calls", f"no-op deploy, N={n:,}: writes", endpoint.writes(ops), 0, fmt="{:.0f}",
-                          note=f"calls {_describe(ops)}; minimum {need}"))
+        rows.append(check("calls", f"no-op deploy, N={n:,}: writes vs minimum", endpoint.writes(ops), 0,
+                          fmt="{:.0f}", shown=f"{endpoint.writes(ops)} vs {need} (calls: {_describe(ops)})",
+                          note="Update event with the same spec on both sides (CloudFormation sends none)"))
     return rows

@@ -105,6 +105,7 @@ def machine() -> dict[str, str]:
     return {
         "date": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": str(os.cpu_count()),
+        "load average at start": " ".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a",
         "memory": _memory(),
         "cpu": _cpu_model(),
         "os": f"{platform.system()} {platform.release()}",

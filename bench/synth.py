@@ -182,7 +182,7 @@ def run(quick: bool, log: Log) -> list[Row]:
     """Run section 1; return its rows."""
     sizes_n = (10, 100, 1000) if quick else (10, 1000, 10_000)
     native_n = (10, 100, 1000) if quick else (10, 1000, 10_000)
-    repeat = 2 if quick else 3
+    repeat = 3
     small, large = sizes_n[0], sizes_n[-1]
     specs = {n: specgen.spec(n) for n in sorted({*sizes_n, *native_n})}
 
