@@ -24,24 +24,11 @@ from stacks.config import AppConfig, ConfigError, config_from_context, principal
 from stacks.monitoring import MonitoringStack
 from stacks.tenants import REPO_ROOT, TenantsStack
 from tenantctl.environments import CONTEXT_KEY as ENVIRONMENTS_KEY
-from tenantctl.environments import Environment, parse_environments
+from tenantctl.environments import CONTEXT_SETTINGS, Environment, parse_environments
 
-#: Context keys read by ``config_from_context`` (documented in ``stacks.config``).
-CONTEXT_KEYS = (
-    "tenants",
-    "stack_prefix",
-    "log_group_name",
-    "log_retention_days",
-    "log_kms_key",
-    "alarm_emails",
-    "admin_principals",
-    "sender_principals",
-    "readonly_principals",
-    "provisioner_log_retention_days",
-    "health_dashboard",
-    "health_warning_margin",
-    "health_min_sends",
-)
+#: Context keys read by ``config_from_context`` (documented in ``stacks.config``); all but the first two may be
+#: set per environment (``settings`` of an entry of the ``environments`` list).
+CONTEXT_KEYS = ("tenants", "stack_prefix", *CONTEXT_SETTINGS)
 
 
 @dataclass(frozen=True)

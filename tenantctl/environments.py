@@ -123,6 +123,14 @@ class Environment:
         return {k: v for k, v in self.settings.items() if k in CONTEXT_SETTINGS}
 
     @property
+    def display_path(self) -> str:
+        """The spec path relative to the working directory when it is below it (for messages and plans)."""
+        try:
+            return self.spec_path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return str(self.spec_path)
+
+    @property
     def stage_glob(self) -> str:
         """The CDK CLI pattern that selects exactly this environment's stacks."""
         return f"{self.name}/*"

@@ -40,6 +40,10 @@ LIVE = "live"
 EMPTY = "empty"
 
 
+class NotAtRef(CliError):
+    """The spec path does not exist at the git ref (e.g. a spec a pull request adds)."""
+
+
 @dataclass
 class LoadedSpec:
     """A spec and where it came from.
@@ -203,7 +207,7 @@ def load_git(ref: str, path: str | os.PathLike[str], *, strict: bool = False) ->
     label = f"{ref}:{rel}"
     kind = _object_type(repo, ref, rel) if rel != "." else "tree"
     if kind is None:
-        raise CliError(f"{label}: no such file at git ref {ref!r} (a new spec? plan it with --against empty)")
+        raise NotAtRef(f"{label}: no such file at git ref {ref!r} (a new spec? plan it with --against empty)")
     loader = _loader()
     if kind == "blob":
         proc = _git(repo, "show", f"{ref}:{rel}", binary=True)
@@ -307,3 +311,103 @@ def spec_invalid_error(exc: SpecInvalid, what: str) -> CliError:
     first = exc.errors[0] if exc.errors else None
     where = f" (first: {first.file}:{first.line})" if first else ""
     return CliError(f"{what} is invalid: {n} error{'s' if n != 1 else ''}{where}")
+
+
+# --------------------------------------------------------------------------------------------- environments
+
+
+def add_environment_arguments(parser: Any, *, all_envs: bool = False) -> None:
+    """Add ``--env NAME`` (and ``--all-envs``) and ``--config CDK_JSON`` to a subcommand parser.
+
+    The environment's spec, account and region come from the ``environments`` list in ``cdk.json``'s context,
+    the same configuration ``cdk synth`` reads (see :mod:`tenantctl.environments`).
+    """
+    from tenantctl.environments import CONFIG_FILE
+
+    group = parser.add_argument_group("environments (the `environments` list in cdk.json's context)")
+    group.add_argument(
+        "--env",
+        metavar="NAME",
+        default=None,
+        help="use environment NAME: its spec, account and region (--region still overrides the region)",
+    )
+    if all_envs:
+        group.add_argument("--all-envs", action="store_true", help="every configured environment, grouped")
+    group.add_argument(
+        "--config",
+        metavar="CDK_JSON",
+        default=CONFIG_FILE,
+        help=f"where the environments are configured (default: ./{CONFIG_FILE})",
+    )
+
+
+def configured_environments(args: Any) -> tuple[Any, ...]:
+    """Return every environment of ``args.config``; a configuration error becomes a one-line CliError."""
+    from tenantctl.environments import ConfigError, load_environments
+
+    try:
+        environments = load_environments(args.config)
+    except ConfigError as exc:
+        raise CliError(f"{args.config}: {exc}") from None
+    if not environments:
+        raise CliError(f"{args.config}: no environments are configured (context 'environments')")
+    return environments
+
+
+def environment_from_args(args: Any, *, default_file: str | None = "tenants.yaml") -> Any:
+    """Resolve ``--env``: set ``args.file`` (and ``args.region`` unless given) from the environment.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed arguments of a parser that went through :func:`add_environment_arguments`; ``file`` (when
+        the command has one) must default to None so that ``FILE`` and ``--env`` are not both given.
+    default_file : str, optional
+        ``args.file`` when no environment is selected and no FILE was given.
+
+    Returns
+    -------
+    tenantctl.environments.Environment or None
+        The selected environment, or None without ``--env``.
+    """
+    from tenantctl.environments import ConfigError, select
+
+    name = getattr(args, "env", None)
+    has_file = hasattr(args, "file")
+    if not name:
+        if has_file and args.file is None:
+            args.file = default_file
+        return None
+    try:
+        env = select(configured_environments(args), name)
+    except ConfigError as exc:
+        raise CliError(f"{args.config}: {exc}") from None
+    if has_file:
+        if args.file is not None:
+            raise CliError(f"pass either FILE or --env, not both (environment {name!r} deploys {env.spec})")
+        args.file = env.display_path
+    if hasattr(args, "region") and not args.region:
+        args.region = env.region
+    return env
+
+
+def check_environment_account(env: Any, account: str) -> None:
+    """Fail when the credentials reach another account than the environment deploys to."""
+    if env is not None and account != env.account:
+        raise CliError(
+            f"environment {env.name!r} is account {env.account}, but the credentials are for account {account}: "
+            "use the profile or role of that account (--profile / AWS_PROFILE)"
+        )
+
+
+def environment_spec_of(env: Any, loaded: LoadedSpec) -> LoadedSpec:
+    """Return ``loaded`` with its spec as ``env`` deploys it (ownership tag value, deletion guard)."""
+    if env is None or loaded.spec is None:
+        return loaded
+    from tenantctl.environments import ConfigError, environment_spec
+
+    try:
+        spec = environment_spec(loaded.spec, env)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    return dataclasses.replace(loaded, spec=spec)

@@ -28,6 +28,12 @@ from tenantctl.aws import add_aws_arguments, aws_errors, client_factory
 from tenantctl.cli import CliError
 from tenantctl.diagnostics import SpecInvalid
 from tenantctl.progress import progress_enabled, watch
+from tenantctl.sources import (
+    add_environment_arguments,
+    check_environment_account,
+    environment_from_args,
+    spec_invalid_error,
+)
 from tenantctl.spec import DEPLOYMENT_PATTERN
 
 # A YAML plain scalar that every YAML 1.1/1.2 loader reads back as the same string.
@@ -53,11 +59,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--deployment",
         metavar="NAME",
-        default=DEFAULT_DEPLOYMENT,
-        help=f"the deployment the file is for (value of {OWNERSHIP_TAG_KEY}; default {DEFAULT_DEPLOYMENT})",
+        default=None,
+        help=(
+            f"the deployment the file is for (value of {OWNERSHIP_TAG_KEY}; default {DEFAULT_DEPLOYMENT}, or with "
+            "--env the environment's value, <deployment of its spec>-<env>)"
+        ),
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_aws_arguments(p)
+    add_environment_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -121,7 +131,9 @@ def tenant_yaml(t: LiveTenant, ctx: AwsContext, deployment: str) -> list[str]:
     return lines
 
 
-def export_yaml(tenants: list[LiveTenant], ctx: AwsContext, deployment: str, generated_at: str) -> str:
+def export_yaml(
+    tenants: list[LiveTenant], ctx: AwsContext, deployment: str, generated_at: str, file_deployment: str | None = None
+) -> str:
     """Render live tenants as a complete ``tenants.yaml``.
 
     Parameters
@@ -134,6 +146,9 @@ def export_yaml(tenants: list[LiveTenant], ctx: AwsContext, deployment: str, gen
         The deployment the file is for.
     generated_at : str
         Timestamp for the header comment.
+    file_deployment : str, optional
+        The ``deployment:`` written to the file when it differs from the ownership value ``deployment`` (an
+        environment owns tenants as ``<file deployment>-<env>``); default ``deployment``.
 
     Returns
     -------
@@ -147,7 +162,7 @@ def export_yaml(tenants: list[LiveTenant], ctx: AwsContext, deployment: str, gen
         f"{len(tenants) - owned} to adopt (adopt: true).",
         "# Review it, then: tenantctl validate && tenantctl plan --against live",
         "version: 1",
-        f"deployment: {yaml_scalar(deployment)}",
+        f"deployment: {yaml_scalar(file_deployment or deployment)}",
         "",
     ]
     if not tenants:
@@ -158,10 +173,11 @@ def export_yaml(tenants: list[LiveTenant], ctx: AwsContext, deployment: str, gen
     return "\n".join([*head, *body, ""])
 
 
-def read_account(factory: Any, *, quiet: bool = False) -> tuple[list[LiveTenant], AwsContext]:
+def read_account(factory: Any, *, quiet: bool = False, env: Any = None) -> tuple[list[LiveTenant], AwsContext]:
     """Read every tenant of the account/region in full (paged lists, parallel per-tenant reads)."""
     with aws_errors("reading the live account"):
         ctx = factory.context()
+        check_environment_account(env, ctx.account)
         ses = factory.sesv2()
         with watch(factory.counter.total, f"reading tenants ({ctx.region})", enabled=progress_enabled(quiet)):
             names = list(list_tenants(ses))
@@ -172,11 +188,27 @@ def read_account(factory: Any, *, quiet: bool = False) -> tuple[list[LiveTenant]
     return [t for t in live.values() if t is not None], ctx
 
 
+def _spec_deployment(env: Any) -> str:
+    """Return the ``deployment:`` of an environment's spec (the base of its ownership value)."""
+    from tenantctl.loader import load_spec
+
+    try:
+        return load_spec(env.spec_path).spec.deployment
+    except SpecInvalid as exc:
+        raise spec_invalid_error(exc, env.display_path) from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Run ``tenantctl export``."""
     from tenantctl.commands.plan import now_utc
     from tenantctl.loader import load_spec_text
 
+    env = environment_from_args(args)
+    file_deployment = None
+    if args.deployment is None and env is not None:
+        file_deployment = _spec_deployment(env)
+        args.deployment = env.deployment(file_deployment)
+    args.deployment = args.deployment or DEFAULT_DEPLOYMENT
     if not re.fullmatch(DEPLOYMENT_PATTERN, args.deployment or ""):
         raise CliError(
             f"--deployment {args.deployment!r}: 1-63 letters, digits and '-', starting with a letter "
@@ -185,8 +217,8 @@ def run(args: argparse.Namespace) -> int:
     out_path = Path(args.output) if args.output else None
     if out_path is not None and out_path.exists() and not args.force:
         raise CliError(f"{out_path} exists; pass --force to overwrite it")
-    tenants, ctx = read_account(client_factory(args), quiet=args.quiet)
-    text = export_yaml(tenants, ctx, args.deployment, now_utc())
+    tenants, ctx = read_account(client_factory(args), quiet=args.quiet, env=env)
+    text = export_yaml(tenants, ctx, args.deployment, now_utc(), file_deployment)
     label = str(out_path) if out_path else "<export>"
     try:
         load_spec_text(text, label)

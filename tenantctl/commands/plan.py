@@ -27,8 +27,22 @@ from tenantctl.cli import CliError
 from tenantctl.diagnostics import SpecInvalid
 from tenantctl.progress import progress_enabled, watch
 from tenantctl.render import FORMATS, PlanReport, Source, build_report, render
+from tenantctl.render.grouped import EnvironmentPlan, render_grouped
 from tenantctl.render.report import DEFAULT_ASSUMED_TPS
-from tenantctl.sources import LoadedSpec, load_path, print_diagnostics, resolve_against, spec_invalid_error
+from tenantctl.sources import (
+    EMPTY,
+    LoadedSpec,
+    NotAtRef,
+    add_environment_arguments,
+    check_environment_account,
+    configured_environments,
+    environment_from_args,
+    environment_spec_of,
+    load_path,
+    print_diagnostics,
+    resolve_against,
+    spec_invalid_error,
+)
 
 DEFAULT_FILE = "tenants.yaml"
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -44,7 +58,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "SRC is a git ref (origin/main, REF:PATH), another spec file or directory, `empty`, or `live`."
         ),
     )
-    p.add_argument("file", nargs="?", default=DEFAULT_FILE, metavar="FILE", help="spec file or directory")
+    p.add_argument(
+        "file", nargs="?", default=None, metavar="FILE", help=f"spec file or directory (default: ./{DEFAULT_FILE})"
+    )
     p.add_argument(
         "--against",
         required=True,
@@ -72,6 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-color", action="store_true", help="no ANSI colour (also: NO_COLOR set, or not a TTY)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_aws_arguments(p)
+    add_environment_arguments(p, all_envs=True)
     p.set_defaults(func=run)
 
 
@@ -115,10 +132,22 @@ def load_desired(path: str, *, strict: bool) -> LoadedSpec:
     return loaded
 
 
-def make_report(args: argparse.Namespace) -> PlanReport:
-    """Load both sides, plan, and build the report (no rendering)."""
+def make_report(args: argparse.Namespace, env: Any = None, *, missing_at_ref_is_empty: bool = False) -> PlanReport:
+    """Load both sides, plan, and build the report (no rendering).
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        Parsed ``plan`` arguments (``file`` and ``region`` already resolved).
+    env : tenantctl.environments.Environment, optional
+        The environment planned: both sides get its ownership tag value and deletion guard, bare resource names
+        resolve in its account and region, and a live plan must read that account.
+    missing_at_ref_is_empty : bool
+        A spec that does not exist at the ``--against`` git ref is planned against ``empty`` (an environment a
+        pull request adds) instead of failing.
+    """
     tps = assumed_tps(args.assumed_tps)
-    desired = load_desired(args.file, strict=args.strict)
+    desired = environment_spec_of(env, load_desired(args.file, strict=args.strict))
     spec = desired.spec
     assert spec is not None
     try:
@@ -126,13 +155,23 @@ def make_report(args: argparse.Namespace) -> PlanReport:
         against = resolve_against(args.against, args.file, strict=False)
     except SpecInvalid as exc:
         raise spec_invalid_error(exc, f"--against {args.against}") from None
+    except NotAtRef:
+        if not missing_at_ref_is_empty:
+            raise
+        against = resolve_against(EMPTY, args.file)
+        against.source = Source(EMPTY, f"empty (no {args.file} at {args.against})")
+    against = environment_spec_of(env, against)
 
     if against.is_live:
-        plan, ctx, label = _plan_live(args, spec)
+        plan, ctx, label = _plan_live(args, spec, env)
         against_source = Source("live", label)
     else:
         old: Spec | None = against.spec
-        ctx = infer_context([s for s in (old, spec) if s is not None], region=args.region)
+        ctx = infer_context(
+            [s for s in (old, spec) if s is not None],
+            region=args.region,
+            account=env.account if env is not None else None,
+        )
         plan = plan_specs(old, spec, ctx)
         against_source = against.source
     return build_report(
@@ -151,12 +190,13 @@ def make_report(args: argparse.Namespace) -> PlanReport:
     )
 
 
-def _plan_live(args: argparse.Namespace, spec: Spec) -> tuple[Any, Any, str]:
+def _plan_live(args: argparse.Namespace, spec: Spec, env: Any = None) -> tuple[Any, Any, str]:
     from ses_tenants_engine.reconcile import compute_plan
 
     factory = client_factory(args)
     with aws_errors("reading the live account"):
         ctx = factory.context()
+        check_environment_account(env, ctx.account)
         with watch(
             factory.counter.total,
             f"reading tenants ({ctx.region})",
@@ -166,12 +206,7 @@ def _plan_live(args: argparse.Namespace, spec: Spec) -> tuple[Any, Any, str]:
     return plan, ctx, f"live ({ctx.account}, {ctx.region})"
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run ``tenantctl plan``; see the module docstring for the exit codes."""
-    if not Path(args.file).exists():
-        raise CliError(f"{args.file}: no such file or directory (pass the spec file or directory as FILE)")
-    report = make_report(args)
-    text = render(report, args.format, color=use_color(args, sys.stdout))
+def _write(args: argparse.Namespace, text: str) -> None:
     if args.output:
         try:
             Path(args.output).write_text(text, encoding="utf-8")
@@ -180,6 +215,49 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+
+
+def run_all_envs(args: argparse.Namespace) -> int:
+    """Plan every configured environment (its own spec, account and region) and render them grouped."""
+    if args.env:
+        raise CliError("--env and --all-envs cannot be combined")
+    if args.file is not None:
+        raise CliError("--all-envs plans each environment's own spec: do not pass FILE")
+    if args.region:
+        raise CliError("--all-envs uses each environment's own region: do not pass --region")
+    plans: list[EnvironmentPlan] = []
+    for env in configured_environments(args):
+        sub = argparse.Namespace(**vars(args))
+        sub.file, sub.region, sub.env = env.display_path, env.region, env.name
+        plan = EnvironmentPlan(env.name, env.account, env.region, env.display_path)
+        try:
+            if not Path(sub.file).exists():
+                raise CliError(f"{sub.file}: no such file or directory")
+            plan.report = make_report(sub, env, missing_at_ref_is_empty=True)
+        except CliError as exc:
+            plan.error = str(exc)
+        plans.append(plan)
+    _write(args, render_grouped(plans, args.format, color=use_color(args, sys.stdout)))
+    failed = [p for p in plans if p.result in ("error", "blocked")]
+    if failed:
+        for p in failed:
+            reason = p.error if p.error else f"the deploy would fail: {p.report.plan.problems[0].message}"
+            print(f"tenantctl: environment {p.name}: {reason}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.detailed_exitcode and any(p.result == "changes" for p in plans):
+        return EXIT_CHANGES
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``tenantctl plan``; see the module docstring for the exit codes."""
+    if args.all_envs:
+        return run_all_envs(args)
+    env = environment_from_args(args, default_file=DEFAULT_FILE)
+    if not Path(args.file).exists():
+        raise CliError(f"{args.file}: no such file or directory (pass the spec file or directory as FILE)")
+    report = make_report(args, env)
+    _write(args, render(report, args.format, color=use_color(args, sys.stdout)))
     problems = report.plan.problems
     if problems:
         n = len(problems)

@@ -31,6 +31,7 @@ from ses_tenants_engine.model import policy_from_arn
 
 from tenantctl.aws import add_aws_arguments, aws_errors, client_factory
 from tenantctl.progress import progress_enabled, watch
+from tenantctl.sources import add_environment_arguments, check_environment_account, environment_from_args
 
 FORMAT_VERSION = 1
 FILTERS = ("enabled", "disabled", "reinstated", "paused", "paused-by-ses", "high-impact")
@@ -93,6 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     p.add_argument("--no-color", action="store_true", help="no ANSI colour (also: NO_COLOR set, or not a TTY)")
     add_aws_arguments(p)
+    add_environment_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -197,9 +199,11 @@ def run(args: argparse.Namespace) -> int:
     """Run ``tenantctl status``."""
     from tenantctl.commands.plan import now_utc
 
+    env = environment_from_args(args)
     factory = client_factory(args)
     with aws_errors("reading tenant status"):
         ctx = factory.context()
+        check_environment_account(env, ctx.account)
         ses = factory.sesv2()
         with watch(factory.counter.total, f"listing tenants ({ctx.region})", enabled=progress_enabled(args.quiet)):
             tenants = list_tenants(ses)

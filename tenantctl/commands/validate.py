@@ -14,8 +14,11 @@ import os
 import sys
 from typing import Any, TextIO
 
+from tenantctl.cli import CliError
 from tenantctl.diagnostics import Diagnostic, SpecInvalid
+from tenantctl.environments import ConfigError, environment_spec, select
 from tenantctl.loader import LoadResult, load_spec, load_spec_text
+from tenantctl.sources import add_environment_arguments, configured_environments
 
 DEFAULT_SPEC = "tenants.yaml"
 STDIN_NAME = "<stdin>"
@@ -33,23 +36,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "summary line, all on stdout. Exit status: 0 valid, 1 invalid."
         ),
     )
-    parser.add_argument("path", nargs="?", default=DEFAULT_SPEC, metavar="PATH",
+    parser.add_argument("path", nargs="?", default=None, metavar="PATH",
                         help=f"spec file, directory of *.yaml/*.yml files, or - for stdin (default: ./{DEFAULT_SPEC})")
     parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+    add_environment_arguments(parser, all_envs=True)
     parser.set_defaults(func=run)
+
+
+def _environments(args: argparse.Namespace) -> list[Any]:
+    """Return the environments to validate (``--env`` / ``--all-envs``), or ``[None]`` for PATH."""
+    if not (args.env or args.all_envs):
+        return [None]
+    if args.path is not None:
+        raise CliError("pass either PATH or --env/--all-envs, not both")
+    if args.env and args.all_envs:
+        raise CliError("--env and --all-envs cannot be combined")
+    environments = configured_environments(args)
+    if args.all_envs:
+        return list(environments)
+    try:
+        return [select(environments, args.env)]
+    except ConfigError as exc:
+        raise CliError(f"{args.config}: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``validate`` with parsed arguments; return the exit code."""
     try:
-        return validate(args.path, strict=args.strict, fmt=args.format, out=sys.stdout)
+        code = 0
+        for env in _environments(args):
+            path = env.display_path if env is not None else (args.path or DEFAULT_SPEC)
+            if env is not None and args.format == "text" and (args.all_envs or args.env):
+                sys.stdout.write(f"environment {env.name} ({env.account}, {env.region}):\n")
+            code = max(code, validate(path, strict=args.strict, fmt=args.format, out=sys.stdout, env=env))
+        return code
     except BrokenPipeError:  # `tenantctl validate | head`: the reader left; no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
-def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO | None = None) -> int:
+def validate(
+    path: str, *, strict: bool = False, fmt: str = "text", out: TextIO | None = None, env: Any = None
+) -> int:
     """Validate ``path`` and print the report to ``out``; return 0 (valid) or 1 (invalid).
 
     Parameters
@@ -62,6 +91,8 @@ def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO 
         ``text`` or ``json``.
     out : TextIO, optional
         Where to print (default stdout).
+    env : tenantctl.environments.Environment, optional
+        The environment that deploys ``path``: its ownership tag value (``<deployment>-<name>``) is checked too.
     """
     out = out or sys.stdout
     result: LoadResult | None = None
@@ -73,6 +104,11 @@ def validate(path: str, *, strict: bool = False, fmt: str = "text", out: TextIO 
         diagnostics = list(result.warnings)
     except SpecInvalid as exc:
         diagnostics = exc.diagnostics
+    if result is not None and env is not None:
+        try:
+            environment_spec(result.spec, env)
+        except ConfigError as exc:
+            raise CliError(str(exc)) from None
     shown = STDIN_NAME if path == "-" else path
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]

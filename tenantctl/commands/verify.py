@@ -38,7 +38,14 @@ from tenantctl.commands.apply import _isatty
 from tenantctl.commands.plan import load_desired, now_utc
 from tenantctl.diagnostics import SpecInvalid
 from tenantctl.progress import Progress, progress_enabled, watch
-from tenantctl.sources import resolve_against, spec_invalid_error
+from tenantctl.sources import (
+    add_environment_arguments,
+    check_environment_account,
+    environment_from_args,
+    environment_spec_of,
+    resolve_against,
+    spec_invalid_error,
+)
 from tenantctl.verify import (
     EXPECT_DELETED,
     SendOutcome,
@@ -69,7 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "--send-test sends one message per tenant (SendEmail with TenantName) to the SES mailbox simulator."
         ),
     )
-    p.add_argument("file", nargs="?", default=DEFAULT_FILE, metavar="FILE", help="spec file or directory")
+    p.add_argument(
+        "file", nargs="?", default=None, metavar="FILE", help=f"spec file or directory (default: ./{DEFAULT_FILE})"
+    )
     p.add_argument(
         "--changed-from",
         metavar="REF",
@@ -85,22 +94,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--deployment",
         metavar="NAME",
         default=None,
-        help=f"expected value of the {OWNERSHIP_TAG_KEY} tag (default: `deployment:` of FILE)",
+        help=(
+            f"expected value of the {OWNERSHIP_TAG_KEY} tag (default: `deployment:` of FILE; "
+            "with --env, the environment's value, <deployment>-<env>)"
+        ),
     )
     p.add_argument("--no-color", action="store_true", help="no ANSI colour (also: NO_COLOR set, or not a TTY)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
     add_aws_arguments(p)
+    add_environment_arguments(p)
     p.set_defaults(func=run)
 
 
-def _old_spec(ref: str, path: str) -> Spec | None:
+def _old_spec(ref: str, path: str, env: Any = None) -> Spec | None:
     try:
         against = resolve_against(ref, path, strict=False)
     except SpecInvalid as exc:
         raise spec_invalid_error(exc, f"--changed-from {ref}") from None
     if against.is_live:
         raise CliError("--changed-from takes a git ref, REF:PATH, a file or `empty`, not `live`")
-    return against.spec
+    return environment_spec_of(env, against).spec
 
 
 def read_live(
@@ -184,14 +197,15 @@ def _send_tests(
 
 def run(args: argparse.Namespace) -> int:
     """Run ``tenantctl verify``; see the module docstring for the exit codes."""
+    env = environment_from_args(args, default_file=DEFAULT_FILE)
     if not Path(args.file).exists():
         raise CliError(f"{args.file}: no such file or directory (pass the spec file or directory as FILE)")
-    loaded = load_desired(args.file, strict=False)
+    loaded = environment_spec_of(env, load_desired(args.file, strict=False))
     spec = loaded.spec
     assert spec is not None
     deployment = args.deployment or spec.deployment
     if args.changed_from is not None:
-        names, removed = touched_tenants(_old_spec(args.changed_from, args.file), spec)
+        names, removed = touched_tenants(_old_spec(args.changed_from, args.file, env), spec)
     else:
         names, removed = [t.name for t in spec.tenants], []
 
@@ -199,6 +213,7 @@ def run(args: argparse.Namespace) -> int:
     show = progress_enabled(args.quiet)
     with aws_errors("reading the tenants"):
         ctx = factory.context()
+        check_environment_account(env, ctx.account)
         ses = factory.sesv2()
         live: dict[str, LiveTenant | None] = {}
         if names or removed:
