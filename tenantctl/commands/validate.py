@@ -9,6 +9,7 @@ directory without YAML files) are reported the same way, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import sys
@@ -64,12 +65,25 @@ def _environments(args: argparse.Namespace) -> list[Any]:
 def run(args: argparse.Namespace) -> int:
     """Run ``validate`` with parsed arguments; return the exit code."""
     try:
-        code = 0
-        for env in _environments(args):
-            path = env.display_path if env is not None else (args.path or DEFAULT_SPEC)
-            if env is not None and args.format == "text" and (args.all_envs or args.env):
+        environments = _environments(args)
+        if not args.all_envs:
+            (env,) = environments
+            if env is not None and args.format == "text":
                 sys.stdout.write(f"environment {env.name} ({env.account}, {env.region}):\n")
-            code = max(code, validate(path, strict=args.strict, fmt=args.format, out=sys.stdout, env=env))
+            path = env.display_path if env is not None else (args.path or DEFAULT_SPEC)
+            return validate(path, strict=args.strict, fmt=args.format, out=sys.stdout, env=env)
+        code, reports = 0, []
+        for env in environments:
+            buffer = io.StringIO()
+            code = max(code, validate(env.display_path, strict=args.strict, fmt=args.format, out=buffer, env=env))
+            if args.format == "json":  # one document: {"environments": [{name, account, region, report}]}
+                reports.append({"name": env.name, "account": env.account, "region": env.region,
+                                "report": json.loads(buffer.getvalue())})
+            else:
+                sys.stdout.write(f"environment {env.name} ({env.account}, {env.region}):\n{buffer.getvalue()}")
+        if args.format == "json":
+            sys.stdout.write(json.dumps({"format_version": JSON_FORMAT_VERSION, "environments": reports}, indent=2)
+                             + "\n")
         return code
     except BrokenPipeError:  # `tenantctl validate | head`: the reader left; no traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -89,6 +89,12 @@ def test_validate_env_and_all_envs(cli, project) -> None:
         f"environment prod ({ACCOUNT}, us-east-1):",
         "environment qa (999999999999, us-west-2):",
     ]
+    doc = json.loads(cli("validate", "--all-envs", "--format", "json").out)
+    assert [(e["name"], e["report"]["valid"], e["report"]["tenants"]) for e in doc["environments"]] == [
+        ("dev", True, 2),
+        ("prod", True, 1),
+        ("qa", True, 2),
+    ]
     run = cli("validate", "--env", "staging")
     assert run.code == 1
     assert run.err.strip() == ("tenantctl: cdk.json: unknown environment 'staging'; known environments: dev, prod, qa")
