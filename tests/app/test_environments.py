@@ -235,3 +235,19 @@ def test_real_cdk_cli_lists_stacks_per_stage_and_selects_one_environment(cdk_env
     )
     # `cdk deploy 'prod/*'` selects with the same pattern matching as `cdk ls 'prod/*'`.
     assert sorted(ls("prod/*")) == ["prod/SesTenants-Access", "prod/SesTenants-Monitoring", "prod/SesTenants-Tenants"]
+
+
+def test_without_environments_the_app_is_unchanged(synthesized) -> None:
+    """cdk.json ships an empty list: one environment-agnostic stack set, the spec's own ownership value."""
+    assert json.loads((REPO / "cdk.json").read_text())["context"]["environments"] == []
+    assert load_environments(cdk.App(context=cdk_json_context()), REPO) == ()
+    manifest = json.loads((synthesized.outdir / "manifest.json").read_text())
+    kinds = {v["type"] for v in manifest["artifacts"].values()}
+    assert "cdk:cloud-assembly" not in kinds
+    stacks = sorted(k for k, v in manifest["artifacts"].items() if v["type"] == "aws:cloudformation:stack")
+    assert stacks == ["SesTenants-Access", "SesTenants-Monitoring", "SesTenants-Tenants"]
+    props = synthesized.template("Tenants")["Resources"]["SesTenantsReconcile"]["Properties"]
+    assert props["Deployment"] == "acme-mail"
+    mon = synthesized.template("Monitoring")["Resources"]
+    (group,) = [r for r in mon.values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert group["Properties"]["LogGroupName"] == "/aws/ses/tenants"
