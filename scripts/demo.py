@@ -54,7 +54,9 @@ def run(cmd: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
 def synth(spec_file: Path, outdir: Path) -> Path:
     """Run the real CDK CLI; returns the cloud assembly folder."""
     cdk = ROOT / "node_modules" / ".bin" / "cdk"
-    cmd = [str(cdk), "synth", "--quiet", "--no-notices", "-o", str(outdir), "-c", f"tenants={spec_file}"]
+    # `environments=[]`: the demo deploys the single default environment even when cdk.json lists several.
+    cmd = [str(cdk), "synth", "--quiet", "--no-notices", "-o", str(outdir), "-c", f"tenants={spec_file}",
+           "-c", "environments=[]"]
     print("$ " + " ".join(cmd[0:1] and ["cdk", *cmd[1:]]), flush=True)
     proc = run(cmd, capture_output=True)
     if proc.returncode != 0:
@@ -307,6 +309,7 @@ def print_live(live: dict[str, dict[str, Any]]) -> None:
 def check(spec_file: Path, live: dict[str, dict[str, Any]]) -> list[str]:
     """Compare the live state with the file; returns mismatches (empty list = converged)."""
     from ses_tenants_engine.model import OWNERSHIP_TAG_KEY
+
     from tenantctl.loader import load_spec
 
     spec = load_spec(spec_file).spec
