@@ -19,6 +19,9 @@ health_dashboard                tenant-health dashboard and early-warning alarms
                                 (default true; see docs/monitoring-health.md)
 health_warning_margin           warnings fire at this fraction of each policy's pause threshold (default 0.8)
 health_min_sends                minimum sends per tenant and hour before a rate warning can fire (default 500)
+environments                    several environments (one CDK Stage each): parsed without CDK by
+                                ``tenantctl.environments.parse_environments`` (docs/environments.md); each
+                                environment's ``settings`` override the keys above for that environment
 
 Principals default to the deploying account's root (``AccountRootPrincipal``) and are never a wildcard.
 List values may be JSON lists (cdk.json) or comma-separated strings (``-c admin_principals=111122223333``).
