@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.report import FAIL, Row, machine, table
 
+    desc = machine()  # at the start: the date and load average the run began with
     rows: list[Row] = []
     broken = False
     start = time.perf_counter()
@@ -55,7 +56,6 @@ def main(argv: list[str] | None = None) -> int:
         _log(f"{name}: {time.perf_counter() - t0:.0f} s")
     elapsed = time.perf_counter() - start
 
-    desc = machine()
     mode = "quick" if args.quick else "full"
     print(f"ses-tenants bench ({mode}), {elapsed:.0f} s")
     print("machine: " + "; ".join(f"{k} {v}" for k, v in desc.items()))

@@ -44,6 +44,7 @@ from seslocal.server import running
 Log = Callable[[str], None]
 LIMIT_MB = 256
 ALLOWED_READS = 3
+READ = ("Get", "List")
 SERVICE_TOKEN = f"arn:aws:lambda:{endpoint.REGION}:{endpoint.ACCOUNT}:function:SesTenants-Tenants-OnEvent"
 
 
@@ -139,8 +140,9 @@ def run(quick: bool, log: Log) -> list[Row]:
         w = endpoint.writes(ops)
         rows.append(info("calls", f"initial create, N={n:,}: calls / minimum writes",
                          f"{_describe(ops)} / {need:,} = {(w + endpoint.reads(ops)) / need:.3f}x",
-                         f"writes/minimum {w / need:.3f}; {listed:,} tenants exist; "
-                         f"{report['runs'][0]['seconds']:.0f} s"))
+                         f"writes/minimum {w / need:.3f}; reads: "
+                         + ", ".join(f"{k} {v['calls']}" for k, v in sorted(ops.items()) if k.startswith(READ))
+                         + f"; {listed:,} tenants exist; {report['runs'][0]['seconds']:.0f} s"))
         peak, before = report["maxrss_mb"], report["baseline_maxrss_mb"]
         rows.append(check("memory", f"peak RSS, Create reconcile of N={n:,} (handler process)", peak, LIMIT_MB,
                           fmt="{:.0f} MB", note=f"VmHWM of the handler process; {before:.0f} MB after imports"))

@@ -77,9 +77,8 @@ def run(quick: bool, log: Log) -> list[Row]:
             log("throughput: short run, 20 tenants at 10 calls/s")
             r = provision(url, 20, 10.0, 0.0)
             rows.append(info("throughput", "short run: 20 tenants at 10/s: achieved/limit", f"{r['ratio']:.2f}",
-                             f"{r['ok']:.0f} ok calls in {r['seconds']:.1f} s: the start-up cost of botocore's "
-                             "adaptive "
-                             "limiter (see RESULTS.md) is not amortized over so few calls"))
+                             f"{r['ok']:.0f} ok calls in {r['seconds']:.1f} s; a short run pays the adaptive "
+                             "limiter's start-up cost (RESULTS.md)"))
     rows.append(info("throughput", "client settings", "adaptive retries, 10 attempts, concurrency 16",
                      "ses_tenants_engine.client defaults (as in the Lambda)"))
     return rows

@@ -28,7 +28,8 @@ def test_quick_plan_section_prints_the_table_and_exits_0(tmp_path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("ses-tenants bench (quick)")
-    assert re.match(r"machine: date \d{4}-\d\d-\d\d .*; nproc \d+; memory .*; cpu .*; .*python 3\.", lines[1])
+    machine = r"machine: date \d{4}-\d\d-\d\d .*; nproc \d+; load average at start .*; memory .*; cpu .*; .*python 3\."
+    assert re.match(machine, lines[1]), lines[1]
     header = next(i for i, line in enumerate(lines) if line.startswith("section"))
     assert lines[header].split() == ["section", "measurement", "value", "target", "result"]
     assert set(lines[header + 1].replace(" ", "")) == {"-"}
