@@ -27,6 +27,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 from botocore.exceptions import (
@@ -80,6 +81,13 @@ def client_factory(args: argparse.Namespace) -> ClientFactory:
     CliError
         If the profile does not exist.
     """
+    for source, value in (
+        ("--endpoint-url", getattr(args, "endpoint_url", None)),
+        ("AWS_ENDPOINT_URL", os.environ.get("AWS_ENDPOINT_URL")),
+        ("AWS_ENDPOINT_URL_SESV2", os.environ.get("AWS_ENDPOINT_URL_SESV2")),
+    ):
+        if value:
+            check_endpoint_url(source, value)
     # botocore reads AWS_DEFAULT_REGION (and the profile's region) but not AWS_REGION, which the AWS CLI v2
     # and the other SDKs honour: read it here so every standard environment works.
     factory = ClientFactory.from_env(
@@ -93,6 +101,33 @@ def client_factory(args: argparse.Namespace) -> ClientFactory:
         except ProfileNotFound as exc:
             raise CliError(f"AWS profile {profile!r} not found (check --profile / AWS_PROFILE)") from exc
     return factory
+
+
+def check_endpoint_url(source: str, value: str) -> None:
+    """Reject an endpoint URL boto3 cannot use, with a one-line message (boto3 itself raises a bare ValueError).
+
+    Parameters
+    ----------
+    source : str
+        Where the value came from (``--endpoint-url`` or an environment variable), for the message.
+    value : str
+        The URL.
+
+    Raises
+    ------
+    CliError
+        If the value is not an absolute ``http(s)://host[:port]`` URL.
+    """
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, port_ok = None, False
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        raise CliError(
+            f"{source}: {value!r} is not an endpoint URL; expected http(s)://HOST[:PORT], "
+            "e.g. http://127.0.0.1:4566 for `tenantctl local`"
+        )
 
 
 def describe_client_error(exc: BaseException) -> str:
