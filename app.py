@@ -19,9 +19,12 @@ import sys
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 
-def _print_diagnostics(diagnostics: list, *, warning: bool = False) -> None:
+def _print_diagnostics(diagnostics: list) -> None:
+    """Print spec diagnostics on stderr exactly as ``tenantctl validate`` does (warnings prefixed ``warning: ``)."""
+    from tenantctl.diagnostics import format_diagnostic
+
     for diagnostic in diagnostics:
-        print(f"{diagnostic} (warning)" if warning else str(diagnostic), file=sys.stderr)
+        print(format_diagnostic(diagnostic), file=sys.stderr)
 
 
 def main() -> int:
@@ -56,7 +59,7 @@ def main() -> int:
                 print(f"cdk.json/context: {exc}", file=sys.stderr)
                 failed = True
                 continue
-            _print_diagnostics(result.warnings, warning=True)
+            _print_diagnostics(result.warnings)
             loaded.append((env, spec))
         if failed:
             return 1
@@ -73,7 +76,7 @@ def main() -> int:
     except SpecInvalid as exc:
         _print_diagnostics(exc.diagnostics)
         return 1
-    _print_diagnostics(result.warnings, warning=True)
+    _print_diagnostics(result.warnings)
 
     try:
         build_app(app, result.spec, config)

@@ -1,19 +1,51 @@
-"""Diagnostics: the errors and warnings a user gets for a ``tenants.yaml``.
+r"""Diagnostics: the errors and warnings a user gets for a ``tenants.yaml``.
 
 Every diagnostic names the file, line, column (1-based) and the field as a dotted path
-(``tenants[2].resources.identities[0]``); its ``str()`` is exactly ``FILE:LINE:COL: field: message``.
-Hints ("did you mean ...", "quote it", "to fix, ...") are part of the message.
+(``tenants[2].resources.identities[0]``); its ``str()`` is exactly ``FILE:LINE:COL: field: message``, on one
+line: control characters and line separators in the file name, the field path or the message (a tag key with
+a newline, a value echoed back) are escaped (``\n``, ``\x00``, ``\u2028``). Hints ("did you mean ...",
+"quote it", "to fix, ...") are part of the message. :func:`format_diagnostic` is the one output form every
+command (``validate``, ``plan``, ``cdk synth``) prints: errors as they are, warnings prefixed ``warning: ``.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+
+# C0 and C1 control characters, DEL and the Unicode line/paragraph separators: everything that could break a
+# diagnostic over two lines (str.splitlines() splits on several of them) or hide text on a terminal.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def one_line(text: str) -> str:
+    r"""Return ``text`` with control characters and line separators escaped (``\n``, ``\t``, ``\x1b``)."""
+    if not _UNSAFE.search(text):
+        return text
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def child(path: str, name: str) -> str:
+    r"""Field path of key ``name`` below ``path``: ``tenants[0]`` + ``tags`` -> ``tenants[0].tags``.
+
+    Keys that are not plain words are bracketed as JSON strings with control characters escaped:
+    ``tags["cost center"]``, ``tags["new\nline"]``.
+    """
+    if _SIMPLE_KEY.fullmatch(name):
+        return f"{path}.{name}" if path else name
+    return f"{path}[{quoted(name)}]"
+
+
+def quoted(text: str) -> str:
+    """``text`` as a double-quoted JSON-style string on one line (for keys in field paths)."""
+    return '"' + one_line(text.replace("\\", "\\\\").replace('"', '\\"')) + '"'
 
 
 @dataclass(frozen=True)
@@ -42,6 +74,13 @@ class Diagnostic:
     message: str
     severity: str = ERROR
 
+    def __post_init__(self) -> None:
+        for name in ("file", "field", "message"):
+            value = getattr(self, name)
+            safe = one_line(value)
+            if safe is not value:
+                object.__setattr__(self, name, safe)
+
     def __str__(self) -> str:
         return f"{self.file}:{self.line}:{self.col}: {self.field}: {self.message}"
 
@@ -62,6 +101,14 @@ class Diagnostic:
             "message": self.message,
             "severity": self.severity,
         }
+
+
+def format_diagnostic(d: Diagnostic) -> str:
+    """One output line: errors as ``FILE:LINE:COL: field: message``, warnings as ``warning: FILE:LINE:COL: ...``.
+
+    ``tenantctl validate``, ``tenantctl plan`` and ``cdk synth`` (``app.py``) all print diagnostics with it.
+    """
+    return str(d) if d.is_error else f"warning: {d}"
 
 
 class SpecInvalid(Exception):

@@ -28,7 +28,17 @@ from ses_tenants_engine import model
 from tenantctl import spec as fields
 from tenantctl.diagnostics import ERROR, WARNING, Diagnostic, SpecInvalid
 from tenantctl.spec import INVALID, Ctx, Fields
-from tenantctl.yamlsource import Node, ScalarNode, SequenceNode, compose, decode_source, is_null, read_source
+from tenantctl.yamlsource import (
+    IMPLICIT,
+    Node,
+    ScalarNode,
+    SequenceNode,
+    alias_positions,
+    compose,
+    decode_source,
+    is_null,
+    read_source,
+)
 
 __all__ = ["LoadResult", "SourceLocation", "load_spec", "load_spec_text", "load_spec_texts", "spec_files"]
 
@@ -128,12 +138,14 @@ def load_spec_texts(files: Iterable[tuple[str, str | bytes]], *, strict: bool = 
     diagnostics: list[Diagnostic] = []
     for filename, text in files:
         try:
-            root = compose(decode_source(text, filename), filename)
+            source = decode_source(text, filename)
+            root = compose(source, filename)
         except SpecInvalid as exc:
             diagnostics.extend(exc.diagnostics)
             docs.append(_Doc(filename, Ctx(filename), INVALID))
             continue
         doc = _convert_document(root, filename)
+        doc.text = source
         docs.append(doc)
     builder = _Builder(docs)
     spec = builder.build()
@@ -156,9 +168,14 @@ def load_spec_texts(files: Iterable[tuple[str, str | bytes]], *, strict: bool = 
 
 
 def spec_files(directory: Path) -> list[Path]:
-    """List the YAML files of a spec directory, in merge (name) order."""
+    """List the ``*.yaml`` / ``*.yml`` entries of a spec directory (hidden ones skipped), in merge (name) order.
+
+    Every such entry is listed whatever it is: reading a broken or looping symbolic link, a directory or a
+    special file named ``*.yaml`` is an error naming it, never a silently smaller spec (which ``plan``
+    would show as deleted tenants).
+    """
     return sorted(
-        (f for f in directory.iterdir() if f.suffix in YAML_SUFFIXES and not f.name.startswith(".") and f.is_file()),
+        (f for f in directory.iterdir() if f.suffix in YAML_SUFFIXES and not f.name.startswith(".")),
         key=lambda f: f.name,
     )
 
@@ -171,10 +188,21 @@ class _Doc:
     file: str
     ctx: Ctx
     fields: Any  # Fields or INVALID
+    text: str = ""  # the source, for the positions of aliases (error paths only)
+    _aliases: dict[str, tuple[int, int]] | None = None
+
+    def alias_at(self, path: str) -> tuple[int, int] | None:
+        """Return the (line, column) of the alias at field ``path``, or None when ``path`` is no alias."""
+        if self._aliases is None:
+            self._aliases = alias_positions(self.text) if self.text else {}
+        return self._aliases.get(path)
 
 
 def _convert_document(root: Node | None, filename: str) -> _Doc:
     ctx = Ctx(filename)
+    if root is not None and root.tag != IMPLICIT and not is_null(root):
+        fields.unsupported_tag(root, "document", ctx)
+        return _Doc(filename, ctx, INVALID)
     if root is None or (isinstance(root, ScalarNode) and is_null(root)):
         ctx.error(None, "document", "file is empty; a spec starts with `version: 1` followed by a `tenants:` list")
         return _Doc(filename, ctx, INVALID)
@@ -311,7 +339,7 @@ class _Builder:
 
     def _tenants(self, docs: list[_Doc], defaults: dict[str, Any]) -> list[model.TenantSpec]:
         out: list[model.TenantSpec] = []
-        seen: dict[str, tuple[str, Node]] = {}
+        seen: dict[str, tuple[str, Node, str]] = {}
         folded: dict[str, tuple[str, str, Node]] = {}
         d_policy, d_sending, d_sup, d_tags = (defaults["reputation_policy"], defaults["sending"],
                                               defaults["suppression"], defaults["tags"])
@@ -333,13 +361,16 @@ class _Builder:
                 name_node = t.nodes["name"]
                 prev = seen.get(name)
                 if prev is not None:
-                    pfile, pnode = prev
+                    pfile, pnode, ppath = prev
+                    if pnode is name_node:  # the same tenant node again: an alias (*name) repeats it
+                        self._alias_twice(doc, name, path, ppath, node)
+                        continue
                     self._error(file, name_node, f"{path}.name",
                                 f"tenant {name!r} is defined twice: at {self._where(pfile, pnode)} and at "
                                 f"{self._where(file, name_node)}; tenant names are unique. To fix, remove or "
                                 "rename one")
                     continue
-                seen[name] = (file, name_node)
+                seen[name] = (file, name_node, path)
                 low = name.lower()
                 other = folded.get(low)
                 if other is not None:
@@ -403,6 +434,23 @@ class _Builder:
                     )
                 )
         return out
+
+    def _alias_twice(self, doc: _Doc, name: str, path: str, first_path: str, node: Node) -> None:
+        """Report a tenant that an alias (``- *acme``) lists a second time, at the alias."""
+        where = f"{doc.file}:{node.start_mark.line + 1}"
+        at = doc.alias_at(path)
+        if at is None:  # pragma: no cover - a repeated node always comes from an alias
+            self._error(doc.file, node, path,
+                        f"tenant {name!r} ({first_path}, {where}) is listed again through an alias; tenant names "
+                        "are unique. To fix, remove the alias")
+            return
+        line, col = at
+        self.global_ctx.diagnostics.append(Diagnostic(
+            doc.file, line, col, path,
+            f"tenant {name!r} is defined twice: this alias (*) repeats {first_path}, defined at {where}; tenant "
+            "names are unique. To fix, remove the alias, or copy the tenant under another name",
+        ))
+        self.broken = True
 
     def _sender_access(self, access: Any, name: str, file: str, path: str) -> dict[str, Any] | None:
         if not isinstance(access, Fields):

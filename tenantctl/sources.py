@@ -298,10 +298,11 @@ def print_diagnostics(diags: list[Diagnostic], stream: Any = None) -> None:
     """Print diagnostics one per line (``FILE:LINE:COL: field: message``), warnings marked as such."""
     import sys
 
+    from tenantctl.diagnostics import format_diagnostic
+
     out = stream if stream is not None else sys.stderr
     for d in diags:
-        prefix = "" if d.is_error else "warning: "
-        out.write(f"{prefix}{d}\n")
+        out.write(format_diagnostic(d) + "\n")
 
 
 def spec_invalid_error(exc: SpecInvalid, what: str) -> CliError:

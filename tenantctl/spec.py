@@ -23,7 +23,7 @@ from typing import Any
 
 from ses_tenants_engine import model
 
-from tenantctl.diagnostics import ERROR, WARNING, Diagnostic, did_you_mean, one_of
+from tenantctl.diagnostics import ERROR, WARNING, Diagnostic, child, did_you_mean, one_of
 from tenantctl.yamlsource import (
     IMPLICIT,
     MAP_TAG,
@@ -81,20 +81,6 @@ def _diag(file: str, node: Node | None, path: str, message: str, severity: str) 
     return Diagnostic(file, mark.line + 1, mark.column + 1, path or "document", message, severity)
 
 
-def child(path: str, name: str) -> str:
-    """``tenants[0]`` + ``tags`` -> ``tenants[0].tags``; odd keys are bracketed: ``tags["cost center"]``."""
-    if _SIMPLE_KEY.fullmatch(name):
-        return f"{path}.{name}" if path else name
-    return f"{path}[{_json_str(name)}]"
-
-
-def _json_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-_SIMPLE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
 def describe(node: Node) -> str:
     """How a node reads to a person: ``a list``, ``the number 42``, ``the string 'x'``, ``null``."""
     if isinstance(node, MappingNode):
@@ -127,14 +113,24 @@ class Type:
         raise NotImplementedError
 
     def _tag_ok(self, node: Node, path: str, ctx: Ctx, allowed: str) -> bool:
+        """Tell whether ``node`` has no explicit tag (or ``allowed``); report any other tag.
+
+        Every ``convert`` checks the tag before anything else, so a tagged value is reported as an
+        unsupported tag, not as the wrong kind of value the tag happens to decorate.
+        """
         tag = node.tag
         if tag in (IMPLICIT, allowed):
             return True
-        ctx.error(
-            node, path,
-            f"unsupported YAML tag {tag!r}; tenants.yaml takes plain values only. To fix, remove the tag",
-        )
+        unsupported_tag(node, path, ctx)
         return False
+
+
+def unsupported_tag(node: Node, path: str, ctx: Ctx) -> Any:
+    """Report an explicit YAML tag (``!Ref``, ``!!python/...``) that tenants.yaml does not accept."""
+    return ctx.error(
+        node, path,
+        f"unsupported YAML tag {node.tag!r}; tenants.yaml takes plain values only. To fix, remove the tag",
+    )
 
 
 @dataclass(frozen=True)
@@ -176,10 +172,10 @@ class Str(Type):
         return self._rx
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, STR_TAG):
+            return INVALID
         if type(node) is not ScalarNode:
             return ctx.error(node, path, f"expected {self.what}, found {describe(node)}")
-        if not self._tag_ok(node, path, ctx, STR_TAG):
-            return INVALID
         value: str = node.value
         if not node.style and node.tag == IMPLICIT:
             kind = core_type(node) if self.strict_scalars else ("null" if is_null(node) else "str")
@@ -253,10 +249,10 @@ class Enum(Type):
         return one_of(self.values)
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, STR_TAG):
+            return INVALID
         if type(node) is not ScalarNode:
             return ctx.error(node, path, f"expected {one_of(self.values)}, found {describe(node)}")
-        if not self._tag_ok(node, path, ctx, STR_TAG):
-            return INVALID
         value = node.value
         if value in self.values:
             return self.to_model[value] if self.to_model else value
@@ -278,10 +274,10 @@ class Bool(Type):
     noun = "true or false"
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, "tag:yaml.org,2002:bool"):
+            return INVALID
         if type(node) is not ScalarNode:
             return ctx.error(node, path, f"expected true or false, found {describe(node)}")
-        if not self._tag_ok(node, path, ctx, "tag:yaml.org,2002:bool"):
-            return INVALID
         value = node.value
         if not node.style:
             if value in ("true", "True", "TRUE"):
@@ -313,10 +309,10 @@ class Int(Type):
     choices_message: str = ""  # with minimum == maximum: message for any other number ({n} = the number)
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, "tag:yaml.org,2002:int"):
+            return INVALID
         if type(node) is not ScalarNode:
             return ctx.error(node, path, f"expected an integer, found {describe(node)}")
-        if not self._tag_ok(node, path, ctx, "tag:yaml.org,2002:int"):
-            return INVALID
         if node.style:
             if node.value.strip().lstrip("+-").isdigit():
                 return ctx.error(node, path, f"expected an integer, found the quoted string {node.value!r}; "
@@ -359,6 +355,8 @@ class List(Type):
         return "a list"
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, SEQ_TAG):
+            return INVALID
         if type(node) is not SequenceNode:
             message = f"expected a list, found {describe(node)}"
             if type(node) is MappingNode and self.mapping_hint:
@@ -366,8 +364,6 @@ class List(Type):
             elif type(node) is ScalarNode and self.scalar_hint:
                 message += f"; to fix, write a list: [{node.value}]"
             return ctx.error(node, path, message)
-        if not self._tag_ok(node, path, ctx, SEQ_TAG):
-            return INVALID
         items = node.value
         if len(items) < self.min_items:
             return ctx.error(node, path, f"must not be empty; list at least {self.min_items} of {self.item.noun}")
@@ -422,6 +418,9 @@ def _mapping_items(node: MappingNode, path: str, ctx: Ctx) -> list[tuple[ScalarN
     out = []
     seen: dict[str, ScalarNode] = {}
     for key_node, value_node in node.value:
+        if key_node.tag and key_node.tag != STR_TAG:
+            unsupported_tag(key_node, path, ctx)
+            continue
         if type(key_node) is not ScalarNode:
             ctx.error(key_node, path, f"a key must be a plain word, found {describe(key_node)}")
             continue
@@ -478,13 +477,13 @@ class Obj(Type):
     noun = "a mapping"
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, MAP_TAG):
+            return INVALID
         if type(node) is not MappingNode:
             message = f"expected a mapping, found {describe(node)}"
             if self.wrong_kind_hint:
                 message += "; " + self.wrong_kind_hint
             return ctx.error(node, path, message)
-        if not self._tag_ok(node, path, ctx, MAP_TAG):
-            return INVALID
         values: dict[str, Any] = {}
         keys: dict[str, ScalarNode] = {}
         nodes: dict[str, Node] = {}
@@ -565,13 +564,13 @@ class StrMap(Type):
         return self.what
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and not self._tag_ok(node, path, ctx, MAP_TAG):
+            return INVALID
         if type(node) is not MappingNode:
             message = f"expected {self.what}, found {describe(node)}"
             if type(node) is SequenceNode:
                 message += "; to fix, write `key: value` pairs, e.g. {team: mail}"
             return ctx.error(node, path, message)
-        if not self._tag_ok(node, path, ctx, MAP_TAG):
-            return INVALID
         out: dict[str, str] = {}
         kconvert, vconvert = self.key.convert, self.value.convert
         for key_node, value_node, key in _mapping_items(node, path, ctx):
@@ -614,6 +613,8 @@ class Either(Type):
         return self.what or f"{self.scalar.noun} or a mapping"
 
     def convert(self, node: Node, path: str, ctx: Ctx) -> Any:
+        if node.tag and node.tag not in (MAP_TAG, STR_TAG):
+            return unsupported_tag(node, path, ctx)
         if type(node) is MappingNode:
             return self.mapping.convert(node, path, ctx)
         if type(node) is ScalarNode:
@@ -699,12 +700,17 @@ def _identity_length(value: str) -> str | None:
 
 
 def _explain_identity_name(name: str) -> str | None:
+    if not name:
+        return "must not be empty; expected a domain (example.com) or an email address (user@example.com)"
     if name != name.strip():
         return f"{name!r} has leading or trailing spaces; to fix, remove them"
     if "@" in name:
         local, _, domain = name.rpartition("@")
         if not local:
             return f"{name!r} has nothing before '@'"
+        if not domain:
+            return (f"{name!r} has an empty domain part (nothing after '@'); an email identity is "
+                    "user@example.com. To fix, add the domain")
         if len(local) > 64:
             return f"the part before '@' is {len(local)} characters long; at most 64 are allowed"
         if not re.fullmatch(rf"{_ATOM}(?:\.{_ATOM})*", local):

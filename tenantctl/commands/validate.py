@@ -16,10 +16,13 @@ import sys
 from typing import Any, TextIO
 
 from tenantctl.cli import CliError
-from tenantctl.diagnostics import Diagnostic, SpecInvalid
+from tenantctl.diagnostics import Diagnostic, SpecInvalid, format_diagnostic
 from tenantctl.environments import ConfigError, environment_spec, select
 from tenantctl.loader import LoadResult, load_spec, load_spec_text
 from tenantctl.sources import add_environment_arguments, configured_environments
+from tenantctl.yamlsource import read_stream
+
+__all__ = ["format_diagnostic", "register", "run", "validate"]
 
 DEFAULT_SPEC = "tenants.yaml"
 STDIN_NAME = "<stdin>"
@@ -112,7 +115,7 @@ def validate(
     result: LoadResult | None = None
     try:
         if path == "-":
-            result = load_spec_text(sys.stdin.buffer.read(), STDIN_NAME, strict=strict)
+            result = load_spec_text(read_stream(sys.stdin.buffer, STDIN_NAME), STDIN_NAME, strict=strict)
         else:
             result = load_spec(path, strict=strict)
         diagnostics = list(result.warnings)
@@ -133,11 +136,6 @@ def validate(
             out.write(format_diagnostic(d) + "\n")
         out.write(_summary(shown, result, errors, warnings) + "\n")
     return 0 if result is not None else 1
-
-
-def format_diagnostic(d: Diagnostic) -> str:
-    """One output line: errors as ``FILE:LINE:COL: field: message``, warnings prefixed ``warning: ``."""
-    return str(d) if d.is_error else f"warning: {d}"
 
 
 def _plural(n: int, word: str) -> str:

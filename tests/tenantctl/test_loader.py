@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -319,10 +321,14 @@ def test_missing_file_and_permission_error(tmp_path: Path, monkeypatch: pytest.M
     locked = tmp_path / "locked.yaml"
     locked.write_text("version: 1\n")
 
-    def denied(self: Path) -> bytes:  # root can read mode-0 files, so make the OS answer explicit
-        raise PermissionError(13, "Permission denied", str(self))
+    real_open = os.open
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    def denied(path: Any, flags: int, *args: Any) -> int:  # root can read mode-0 files: make the OS answer it
+        if os.fspath(path) == str(locked):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(SpecInvalid) as info:
         load_spec(locked)
     (d,) = info.value.errors
