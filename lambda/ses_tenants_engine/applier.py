@@ -22,15 +22,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
 
-from .live import error_code
+from .live import error_code, is_transient
 from .model import OWNERSHIP_TAG_KEY
 from .plan_types import (
     ADOPT_TENANT,
@@ -49,24 +43,6 @@ from .plan_types import (
 )
 
 log = logging.getLogger(__name__)
-
-TRANSIENT_CODES = frozenset(
-    {
-        "TooManyRequestsException",
-        "ThrottlingException",
-        "Throttling",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "InternalServerError",
-        "InternalError",
-        "ConcurrentModificationException",
-        "ConflictException",
-    }
-)
-NETWORK_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError)
 
 # Outcome of one tenant.
 DONE = "done"
@@ -151,15 +127,6 @@ def _describe(exc: BaseException) -> str:
         err = exc.response.get("Error", {})
         return f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()
     return f"{type(exc).__name__}: {exc}"
-
-
-def is_transient(exc: BaseException) -> bool:
-    if isinstance(exc, NETWORK_ERRORS):
-        return True
-    if isinstance(exc, ClientError):
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        return error_code(exc) in TRANSIENT_CODES or status >= 500
-    return False
 
 
 class Applier:

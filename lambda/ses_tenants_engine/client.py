@@ -7,6 +7,19 @@ Throttling is botocore's job (adaptive retry mode, set explicitly because the de
 One exception: botocore classifies ``LimitExceededException`` as throttling, but from ``CreateTenant`` it means
 the account's tenant quota is reached, which no retry can fix. :func:`install_quota_guard` vetoes those retries
 so the error surfaces at once and the applier turns it into a clear quota error.
+
+The retry quota. botocore's standard/adaptive modes also keep a per-client *retry quota* (a token bucket of
+500: a retry costs 14, or 5 after throttling; a call that succeeds first time gives 1 back). It is a circuit
+breaker for fleets of clients hammering a failing service. For this single writer it misfires: under sustained
+throttling plus a few percent of 5xx the bucket runs dry within a few hundred calls, and from then on every
+transient error escapes after one attempt ("Retry needed but retry quota reached"), so a large apply degrades
+into re-reading and re-planning tenant after tenant. The engine's clients therefore run botocore's own standard
+retry handler without the quota (:func:`disable_retry_quota`): retries stay bounded per call by
+``max_attempts`` with botocore's backoff, the adaptive rate limiter still paces every send, and the deadline
+bounds the run. botocore offers no setting for this; the handler is swapped through the client's event
+system (``unregister``/``register`` of botocore's ``retry-config-<service>`` handler id), building the
+replacement from :mod:`botocore.retries.standard`'s classes. ``ClientFactory(retry_quota=True)`` (or
+``SES_TENANTS_RETRY_QUOTA=on``) keeps botocore's quota; the engine then relies on its re-plan rounds.
 """
 
 from __future__ import annotations
@@ -19,6 +32,7 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
+from botocore.retries import standard
 
 DEFAULT_CONCURRENCY = 16
 DEFAULT_MAX_ATTEMPTS = 10
@@ -109,6 +123,70 @@ def install_quota_guard(client: Any) -> None:
     client.meta.events.register_first("needs-retry.sesv2.CreateTenant", _veto_quota_retry)
 
 
+class UnlimitedRetryQuota:
+    """Stands in for botocore's ``RetryQuotaChecker``: every retry the retry policy allows may happen."""
+
+    def acquire_retry_quota(self, context: Any) -> bool:
+        return True
+
+    def release_retry_quota(self, context: Any, http_response: Any, **_: Any) -> None:
+        return None
+
+
+def _standard_retry_handler(service_event_name: str, max_attempts: int) -> Any:
+    """Return the handler ``standard.register_retry_handler`` builds, with an :class:`UnlimitedRetryQuota`."""
+    adapter = standard.RetryEventAdapter()
+    detector = standard.ThrottlingErrorDetector(adapter)
+    try:
+        backoff = standard.ExponentialBackoff(service_name=service_event_name, throttling_detector=detector)
+    except TypeError:  # botocore before the throttling-aware backoff
+        backoff = standard.ExponentialBackoff()
+    policy = standard.RetryPolicy(
+        retry_checker=standard.StandardRetryConditions(max_attempts=max_attempts), retry_backoff=backoff
+    )
+    try:
+        return standard.RetryHandler(
+            retry_policy=policy,
+            retry_event_adapter=adapter,
+            retry_quota=UnlimitedRetryQuota(),
+            service_name=service_event_name,
+        )
+    except TypeError:  # botocore before long-polling awareness
+        return standard.RetryHandler(policy, adapter, UnlimitedRetryQuota())
+
+
+def disable_retry_quota(client: Any) -> bool:
+    """Replace ``client``'s standard retry handler by the same policy without the retry quota.
+
+    Parameters
+    ----------
+    client
+        A boto3 client created with ``retries={"mode": "standard" | "adaptive"}``.
+
+    Returns
+    -------
+    bool
+        True when the handler was replaced; False for other retry modes (nothing changed).
+    """
+    retries = client.meta.config.retries or {}
+    if retries.get("mode") not in ("standard", "adaptive"):
+        return False
+    service = client.meta.service_model.service_id.hyphenize()
+    max_attempts = retries.get("total_max_attempts") or standard.DEFAULT_MAX_ATTEMPTS
+    unique_id = f"retry-config-{service}"
+    handler = _standard_retry_handler(service, max_attempts)
+    client.meta.events.unregister(f"needs-retry.{service}", unique_id=unique_id)
+    client.meta.events.register(f"needs-retry.{service}", handler.needs_retry, unique_id=unique_id)
+    return True
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    return value not in ("0", "off", "false", "no")
+
+
 @dataclass
 class ClientFactory:
     """Creates (once) and hands out the engine's boto3 clients.
@@ -122,9 +200,11 @@ class ClientFactory:
     concurrency : int
         Tenants worked on in parallel; also the HTTP pool size.
     max_attempts : int
-        botocore total attempts per call (adaptive mode).
+        botocore retry attempts per call (adaptive mode; ``retries.max_attempts``).
     session : boto3.Session, optional
         Session to build clients from.
+    retry_quota : bool
+        Keep botocore's client-side retry quota (default False: see the module docstring).
     """
 
     region: str | None = None
@@ -132,6 +212,7 @@ class ClientFactory:
     concurrency: int = DEFAULT_CONCURRENCY
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     session: Any = None
+    retry_quota: bool = False
     counter: CallCounter = field(default_factory=CallCounter)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -139,12 +220,13 @@ class ClientFactory:
 
     @classmethod
     def from_env(cls, region: str | None = None, endpoint_url: str | None = None) -> ClientFactory:
-        """Build a factory with concurrency/attempts from ``SES_TENANTS_CONCURRENCY`` / ``SES_TENANTS_MAX_ATTEMPTS``."""
+        """Build a factory from ``SES_TENANTS_CONCURRENCY`` / ``_MAX_ATTEMPTS`` / ``_RETRY_QUOTA`` (``on``/``off``)."""
         return cls(
             region=region,
             endpoint_url=endpoint_url,
             concurrency=int(os.environ.get("SES_TENANTS_CONCURRENCY", DEFAULT_CONCURRENCY)),
             max_attempts=int(os.environ.get("SES_TENANTS_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS)),
+            retry_quota=_env_flag("SES_TENANTS_RETRY_QUOTA", False),
         )
 
     def config(self) -> Config:
@@ -167,6 +249,8 @@ class ClientFactory:
                 if self.endpoint_url:
                     kwargs["endpoint_url"] = self.endpoint_url
                 client = session.client(service, **kwargs)
+                if not self.retry_quota:
+                    disable_retry_quota(client)
                 if service == "sesv2":
                     install_quota_guard(client)
                 self.counter.attach(client)

@@ -38,7 +38,7 @@ from .applier import DONE, QUOTA_SKIPPED, is_transient
 from .client import AwsContext, ClientFactory
 from .model import DEFAULT_DEPLOYMENT, Spec, SpecError
 from .plan_types import TenantChange
-from .reconcile import Result, converge
+from .reconcile import ReadFailed, Result, converge
 
 log = logging.getLogger("ses_tenants_engine")
 log.setLevel(os.environ.get("SES_TENANTS_LOG_LEVEL", "INFO"))
@@ -104,6 +104,11 @@ def make_factory(ctx: AwsContext) -> ClientFactory:
     return ClientFactory.from_env(region=ctx.region).with_context(ctx)
 
 
+def retryable(exc: BaseException) -> bool:
+    """Whether a failed invocation should be continued by the next ``is_complete`` poll instead of failing."""
+    return isinstance(exc, ReadFailed) or is_transient(exc)
+
+
 def deadline_from(context: Any) -> float | None:
     """``time.monotonic()`` after which no new tenant work starts (keeps a safety margin of the budget)."""
     getter = getattr(context, "get_remaining_time_in_millis", None)
@@ -158,6 +163,8 @@ def _progress(change: TenantChange, outcome: str, message: str | None) -> None:
 def _failure(result: Result, mode: str, context: Any) -> ReconcileFailed:
     """Build a short failure for CloudFormation; the full list goes to the log."""
     messages = [p.message for p in result.problems]
+    if result.failure:
+        messages.insert(0, result.failure)
     errors = sorted(result.applied.errors.items())
     if result.applied.quota_error:
         messages.insert(0, result.applied.quota_error)
@@ -173,7 +180,7 @@ def _failure(result: Result, mode: str, context: Any) -> ReconcileFailed:
         log.error("%s", m)
     shown = [m if len(m) <= 300 else m[:297] + "..." for m in messages[:SHOWN_PROBLEMS]]
     more = f" (+{len(messages) - len(shown)} more)" if len(messages) > len(shown) else ""
-    head = "nothing was changed: " if result.problems else ""
+    head = "nothing was changed: " if result.problems and not result.applied.ops else ""
     text = f"ses-tenants {mode} failed, {head}{'; '.join(shown)}{more}. {where_logs(context)}"
     if len(text) > MAX_REASON:
         tail = f"... {where_logs(context)}"
@@ -219,7 +226,13 @@ def _work(event: dict[str, Any], context: Any, phase: str) -> tuple[Props | None
     # isComplete continues what onEvent's full read checked: its full-scope read uses bulk list calls.
     light = phase == "isComplete"
     result = converge(
-        factory, spec, mode=props.mode, old_spec=old_spec, deadline=deadline, progress=_progress, light=light
+        factory,
+        spec,
+        mode=props.mode,
+        old_spec=old_spec,
+        deadline=deadline,
+        progress=_progress,
+        light=light,
     )
     return props, result, note
 
@@ -309,9 +322,10 @@ def on_event(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.error("onEvent failed: %s", exc)
         raise ReconcileFailed(f"{exc}. {where_logs(context)}"[:MAX_REASON]) from None
     except Exception as exc:
-        if not is_transient(exc):
+        if not retryable(exc):
             raise _unexpected("onEvent", exc, context) from None
-        # Throttled/unavailable beyond botocore's retries while reading: isComplete picks it up.
+        # Throttled/unavailable beyond botocore's retries and the engine's read attempts, before any write:
+        # isComplete picks it up.
         log.warning("onEvent: transient error, isComplete will continue: %s", exc)
         props = Props.parse(event.get("ResourceProperties"))
         data: dict[str, Any] = {"Pending": 1, "Errors": 0}
@@ -355,7 +369,7 @@ def is_complete(event: dict[str, Any], context: Any) -> dict[str, Any]:
         log.error("isComplete failed: %s", exc)
         raise ReconcileFailed(f"{exc}. {where_logs(context)}"[:MAX_REASON]) from None
     except Exception as exc:
-        if not is_transient(exc):
+        if not retryable(exc):
             raise _unexpected("isComplete", exc, context) from None
         log.warning("isComplete: transient error, trying again at the next poll: %s", exc)
         return {"IsComplete": False}

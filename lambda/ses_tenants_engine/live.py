@@ -4,6 +4,10 @@ Cost of one tenant read: ``GetTenant`` (tags, status, suppression) + ``GetReputa
 customer-managed / SES-managed / aggregate status, impact) + ``ListTenantResources`` (one call per page).
 A tenant that is not owned by the deployment (and not being adopted) is read with ``GetTenant`` only: the
 planner will refuse it anyway.
+
+:func:`is_transient` tells errors worth trying again later (throttling, 5xx, network) from permanent ones; the
+applier and the re-read rounds of :mod:`.reconcile` use it. :func:`read_tenants` can collect a tenant whose read
+failed transiently instead of raising, so one unlucky call does not discard a whole parallel read.
 """
 
 from __future__ import annotations
@@ -13,11 +17,34 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
 
 from .model import OWNERSHIP_TAG_KEY, Suppression, policy_from_arn
 
 ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
+TRANSIENT_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "InternalServerError",
+        "InternalError",
+        "ConcurrentModificationException",
+        "ConflictException",
+    }
+)
+NETWORK_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError)
 
 
 def error_code(exc: BaseException) -> str | None:
@@ -25,6 +52,26 @@ def error_code(exc: BaseException) -> str | None:
     if isinstance(exc, ClientError):
         return exc.response.get("Error", {}).get("Code")
     return None
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether ``exc`` is worth trying again later: throttling, a 5xx, a conflict or a network error."""
+    if isinstance(exc, NETWORK_ERRORS):
+        return True
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return error_code(exc) in TRANSIENT_CODES or status >= 500
+    return False
+
+
+def describe_error(exc: BaseException) -> str:
+    """``Code: message`` of an AWS error, ``Type: text`` of anything else (one line)."""
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        op = getattr(exc, "operation_name", None)
+        text = f"{err.get('Code', 'Error')}: {err.get('Message', '')}".strip()
+        return f"{op} failed: {text}" if op else text
+    return f"{type(exc).__name__}: {exc}"
 
 
 @dataclass
@@ -183,6 +230,7 @@ def read_tenants(
     wants_details: Callable[[LiveTenant], bool],
     concurrency: int = 16,
     reputation: dict[str, dict[str, Any]] | None = None,
+    failed: dict[str, str] | None = None,
 ) -> dict[str, LiveTenant | None]:
     """Read several tenants in parallel.
 
@@ -199,6 +247,9 @@ def read_tenants(
     reputation : dict, optional
         Pre-fetched ``ListReputationEntities`` result (tenant ARN -> entity); saves one
         ``GetReputationEntity`` per tenant found in it.
+    failed : dict, optional
+        When given, a tenant whose read fails with a transient error (:func:`is_transient`) is left out of
+        the result and recorded here (name -> error) instead of raising; permanent errors still raise.
 
     Returns
     -------
@@ -206,19 +257,32 @@ def read_tenants(
         name -> :class:`LiveTenant` or ``None``.
     """
 
-    def one(name: str) -> tuple[str, LiveTenant | None]:
-        tenant = get_tenant(ses, name)
-        if tenant is not None and wants_details(tenant):
-            entity = reputation.get(tenant.arn) if reputation is not None else None
-            if entity is not None:
-                apply_reputation(tenant, entity)
-            read_details(ses, tenant, reputation=entity is None)
-        return name, tenant
+    def one(name: str) -> tuple[str, LiveTenant | None, str | None]:
+        try:
+            tenant = get_tenant(ses, name)
+            if tenant is not None and wants_details(tenant):
+                entity = reputation.get(tenant.arn) if reputation is not None else None
+                if entity is not None:
+                    apply_reputation(tenant, entity)
+                read_details(ses, tenant, reputation=entity is None)
+        except Exception as exc:
+            if failed is None or not is_transient(exc):
+                raise
+            return name, None, describe_error(exc)
+        return name, tenant, None
 
     names = list(dict.fromkeys(names))
     if not names:
         return {}
     if len(names) == 1 or concurrency <= 1:
-        return dict(one(n) for n in names)
-    with ThreadPoolExecutor(max_workers=min(concurrency, len(names))) as pool:
-        return dict(pool.map(one, names))
+        found = [one(n) for n in names]
+    else:
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(names))) as pool:
+            found = list(pool.map(one, names))
+    out: dict[str, LiveTenant | None] = {}
+    for name, tenant, error in found:
+        if error is not None and failed is not None:
+            failed[name] = error
+        else:
+            out[name] = tenant
+    return out

@@ -96,11 +96,17 @@ class PlanProblem:
 
 @dataclass
 class Plan:
-    """Ordered tenant changes plus counts and blocking problems."""
+    """Ordered tenant changes plus counts and blocking problems.
+
+    ``unchanged`` counts desired tenants that already match; ``blocked`` counts desired tenants the planner
+    refused to plan (a same-named tenant this deployment does not own, without ``adopt``): they are neither
+    unchanged nor changed, and each has a problem in ``problems``.
+    """
 
     changes: list[TenantChange] = field(default_factory=list)
     unchanged: int = 0
     problems: list[PlanProblem] = field(default_factory=list)
+    blocked: int = 0
 
     @property
     def empty(self) -> bool:
@@ -112,6 +118,7 @@ class Plan:
 
     def summary(self) -> dict[str, int]:
         counts = {"create": 0, "update": 0, "delete": 0, "adopt": 0, "unchanged": self.unchanged}
+        counts["blocked"] = self.blocked
         for c in self.changes:
             counts[c.action] = counts.get(c.action, 0) + 1
         return counts

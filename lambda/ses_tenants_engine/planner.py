@@ -139,7 +139,12 @@ def _update_ops(t: TenantSpec, live: LiveTenant, ctx: AwsContext, deployment: st
             Op(
                 ADOPT_TENANT,
                 t.name,
-                {**base, "tags": {OWNERSHIP_TAG_KEY: deployment, **changed}},
+                {
+                    **base,
+                    "tags": {OWNERSHIP_TAG_KEY: deployment, **changed},
+                    # Values the changed user tags had before (None: the tenant did not have the tag).
+                    "old_tags": {k: have_tags.get(k) for k in changed},
+                },
                 old=live.owner,
                 new=deployment,
             )
@@ -234,7 +239,7 @@ def plan(
     -------
     Plan
         Changes in spec order then deletions by name; ``problems`` holds blocking problems (unowned tenants
-        without ``adopt``, deletion guard).
+        without ``adopt``, deletion guard); ``blocked`` counts the refused tenants (not in ``unchanged``).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
@@ -258,12 +263,13 @@ def plan(
                 result.problems.append(
                     PlanProblem(t.name, PROBLEM_UNOWNED, unowned_message(t.name, current.owner, deployment))
                 )
+                result.blocked += 1
                 continue
             ops = _update_ops(t, current, ctx, deployment, adopt=not owned)
             if ops:
                 result.changes.append(TenantChange(t.name, ACTION_UPDATE if owned else ACTION_ADOPT, ops))
                 changed += 1
-        result.unchanged = len(desired) - changed
+        result.unchanged = len(desired) - changed - result.blocked
 
     doomed = sorted(
         name

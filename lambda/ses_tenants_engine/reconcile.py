@@ -9,13 +9,26 @@ What is read:
   then every listed tenant is read (details only for desired tenants that are owned or adopted; a bulk
   ``ListReputationEntities`` replaces per-tenant ``GetReputationEntity`` when many tenants exist).
 
+Transient errors (throttling, 5xx, network) that are still there after botocore's retries never abort a run:
+
+* reading: a tenant whose read failed is read again (with backoff, up to ``read_attempts`` passes) and so is
+  a failed list call; a plan is made only from a complete read, so :class:`ReadFailed` (nothing written) is
+  raised when the attempts or the deadline run out;
+* writing: the applier leaves the tenant *pending*; :func:`converge` pauses (exponential backoff), re-reads the
+  pending tenants, re-plans and applies them again, up to ``max_rounds`` rounds while the deadline allows.
+  A tenant whose re-read fails stays pending for the next round. When the rounds or the deadline run out, the
+  :class:`Result` says what was done and what is pending -- it never raises after a write.
+
 Used by the Lambda handler, by ``tenantctl apply`` / ``tenantctl plan --against live``, the demo and the bench.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +39,9 @@ from .client import AwsContext, ClientFactory
 from .live import (
     ACCESS_DENIED,
     LiveTenant,
+    describe_error,
     error_code,
+    is_transient,
     list_reputation_entities,
     list_tenants,
     read_tenants,
@@ -42,6 +57,68 @@ log = logging.getLogger(__name__)
 
 # Above this many existing desired tenants, one paged ListReputationEntities beats N GetReputationEntity.
 BULK_REPUTATION_THRESHOLD = 50
+READ_ATTEMPTS = 6  # attempts at a read (a list call, a tenant) that keeps failing transiently
+MAX_ROUNDS = 3  # plan/apply rounds of one converge by default
+BACKOFF_BASE = 1.0  # seconds; pause before attempt/round i+1 is base * min(2**i, BACKOFF_CAP), jittered
+BACKOFF_CAP = 30  # in units of the base: 30 s with the default base
+BACKOFF_ENV = "SES_TENANTS_BACKOFF"  # overrides BACKOFF_BASE (seconds), for the Lambda and tenantctl alike
+
+
+def backoff_base(value: float | None = None) -> float:
+    """Return ``value``, else ``SES_TENANTS_BACKOFF`` (seconds), else :data:`BACKOFF_BASE`."""
+    if value is not None:
+        return max(0.0, value)
+    try:
+        return max(0.0, float(os.environ.get(BACKOFF_ENV) or BACKOFF_BASE))
+    except ValueError:
+        return BACKOFF_BASE
+
+
+class ReadFailed(Exception):
+    """The live state could not be read completely: transient errors persisted. Nothing was written.
+
+    Attributes
+    ----------
+    unread : dict
+        Tenant name -> last error, for tenants whose read failed (empty when a list call failed).
+    """
+
+    def __init__(self, message: str, unread: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.unread = dict(unread or {})
+
+
+def backoff_delay(attempt: int, base: float = BACKOFF_BASE) -> float:
+    """Pause before retry number ``attempt + 1``: ``base * min(2**attempt, BACKOFF_CAP)``, jittered (50-100 %)."""
+    return base * min(BACKOFF_CAP, 2 ** max(0, attempt)) * (0.5 + random.random() / 2)
+
+
+def _pause(attempt: int, deadline: float | None, base: float) -> bool:
+    """Sleep the backoff delay; False (without sleeping) when the deadline would pass first."""
+    delay = backoff_delay(attempt, base)
+    if deadline is not None and time.monotonic() + delay >= deadline:
+        return False
+    time.sleep(delay)
+    return True
+
+
+def _retrying(
+    fn: Callable[[], Any], what: str, *, deadline: float | None, attempts: int, backoff: float
+) -> Any:
+    """Call ``fn`` again (with backoff) while it fails transiently; :class:`ReadFailed` when out of attempts."""
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            attempt += 1
+            if attempt >= attempts or not _pause(attempt - 1, deadline, backoff):
+                times = f"{attempt} attempt{'s' if attempt != 1 else ''}"
+                why = describe_error(exc).rstrip(".")
+                raise ReadFailed(f"{what}: {why} (still failing after {times})") from exc
+            log.warning("%s: %s; trying again (attempt %d of %d)", what, describe_error(exc), attempt + 1, attempts)
 
 
 @dataclass(frozen=True)
@@ -82,6 +159,8 @@ class Result:
         Plan/apply rounds run.
     calls : dict
         SES/S3/STS API calls made during the run, by operation name.
+    failure : str or None
+        Set when an unexpected error stopped the run after it started writing (what was done is still here).
     """
 
     plan: Plan
@@ -89,11 +168,12 @@ class Result:
     problems: list[PlanProblem] = field(default_factory=list)
     rounds: int = 0
     calls: dict[str, int] = field(default_factory=dict)
+    failure: str | None = None
 
     @property
     def ok(self) -> bool:
-        """No blocking problem and no permanent error (work may still be pending)."""
-        return not self.problems and self.applied.ok
+        """No blocking problem, no permanent error, no unexpected stop (work may still be pending)."""
+        return not self.problems and self.applied.ok and self.failure is None
 
     @property
     def complete(self) -> bool:
@@ -115,7 +195,7 @@ class Result:
             "Unchanged": self.plan.unchanged,
             "Operations": self.applied.ops,
             "Pending": len(self.applied.pending),
-            "Errors": len(self.applied.errors) + len(self.problems),
+            "Errors": len(self.applied.errors) + len(self.problems) + (1 if self.failure else 0),
         }
 
 
@@ -145,6 +225,7 @@ def read_live(
     concurrency: int = 16,
     light: bool = False,
     ctx: AwsContext | None = None,
+    unread: dict[str, str] | None = None,
 ) -> dict[str, LiveTenant | None]:
     """Read the live state the planner needs for ``scope`` (see the module docstring for the cost).
 
@@ -166,6 +247,9 @@ def read_live(
         Continuation read for a full scope (isComplete after a full onEvent): see :func:`_read_light`.
     ctx : AwsContext, optional
         Required with ``light`` (resolves resource ARNs).
+    unread : dict, optional
+        When given, tenants whose read failed transiently are recorded here (name -> error) and left out of
+        the result (they are neither "absent" nor known); a failing list call still raises.
 
     Returns
     -------
@@ -180,20 +264,93 @@ def read_live(
 
     if not scope.full:
         names = sorted(n for n in scope.names or () if mode != "prune" or n not in desired)
-        return read_tenants(ses, names, wants_details=wants, concurrency=concurrency)
+        return read_tenants(ses, names, wants_details=wants, concurrency=concurrency, failed=unread)
 
     listed = list_tenants(ses)
     if light and mode != "prune" and ctx is not None:
-        live = _read_light(ses, spec, listed, ctx, deployment, wants, concurrency)
+        live = _read_light(ses, spec, listed, ctx, deployment, wants, concurrency, unread)
     else:
         names = [n for n in listed if mode != "prune" or n not in desired]
         reputation = None
         if mode != "prune" and sum(1 for n in listed if n in desired) >= BULK_REPUTATION_THRESHOLD:
             reputation = _bulk_reputation(ses)
-        live = dict(read_tenants(ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation))
+        live = dict(
+            read_tenants(
+                ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation, failed=unread
+            )
+        )
     if mode != "prune":
         for name in desired:
-            live.setdefault(name, None)
+            if unread is None or name not in unread:
+                live.setdefault(name, None)
+    return live
+
+
+def read_live_retrying(
+    ses: Any,
+    spec: Spec,
+    scope: Scope,
+    *,
+    mode: str = "all",
+    deployment: str | None = None,
+    concurrency: int = 16,
+    light: bool = False,
+    ctx: AwsContext | None = None,
+    deadline: float | None = None,
+    attempts: int = READ_ATTEMPTS,
+    backoff: float | None = None,
+) -> dict[str, LiveTenant | None]:
+    """:func:`read_live`, complete despite transient errors: failed list calls and failed tenants are read again.
+
+    Parameters
+    ----------
+    ses, spec, scope, mode, deployment, concurrency, light, ctx
+        As for :func:`read_live`.
+    deadline : float, optional
+        ``time.monotonic()`` value; no pause reaches past it.
+    attempts : int
+        Attempts per list read and per tenant (the first read included).
+    backoff : float, optional
+        Base of the exponential pause between attempts, in seconds (default :func:`backoff_base`).
+
+    Returns
+    -------
+    dict
+        As :func:`read_live`, with every tenant read.
+
+    Raises
+    ------
+    ReadFailed
+        When a list call or some tenants still fail after ``attempts`` attempts or before the deadline.
+    """
+    unread: dict[str, str] = {}
+    common = {"mode": mode, "deployment": deployment, "concurrency": concurrency}
+    backoff = backoff_base(backoff)
+
+    def whole() -> dict[str, LiveTenant | None]:
+        unread.clear()
+        return read_live(ses, spec, scope, light=light, ctx=ctx, unread=unread, **common)
+
+    live = _retrying(whole, "reading the live account", deadline=deadline, attempts=attempts, backoff=backoff)
+    attempt = 1
+    while unread:
+        if attempt >= attempts or not _pause(attempt - 1, deadline, backoff):
+            first = sorted(unread)[0]
+            raise ReadFailed(
+                f"reading the live account: {len(unread)} tenant(s) could not be read after {attempt} attempt"
+                f"{'s' if attempt != 1 else ''} (e.g. {first}: {unread[first].rstrip('.')})",
+                unread,
+            )
+        names = frozenset(unread)
+        log.warning("re-reading %d tenant(s) whose read failed (attempt %d of %d)", len(names), attempt + 1, attempts)
+        unread = {}
+        try:
+            live.update(read_live(ses, spec, Scope(names), unread=unread, **common))
+        except Exception as exc:
+            if not is_transient(exc):
+                raise
+            unread = dict.fromkeys(names, describe_error(exc))
+        attempt += 1
     return live
 
 
@@ -216,6 +373,7 @@ def _read_light(
     deployment: str,
     wants: Any,
     concurrency: int,
+    unread: dict[str, str] | None = None,
 ) -> dict[str, LiveTenant | None]:
     """Bulk continuation read: list calls first, per-tenant reads only where something is missing.
 
@@ -258,7 +416,9 @@ def _read_light(
             resources=wanted_arns[name],
             detailed=True,
         )
-    live.update(read_tenants(ses, to_read, wants_details=wants, concurrency=concurrency, reputation=reputation))
+    live.update(
+        read_tenants(ses, to_read, wants_details=wants, concurrency=concurrency, reputation=reputation, failed=unread)
+    )
     return live
 
 
@@ -273,6 +433,9 @@ def compute_plan(
     deployment: str | None = None,
     concurrency: int | None = None,
     light: bool = False,
+    deadline: float | None = None,
+    read_attempts: int = READ_ATTEMPTS,
+    backoff: float | None = None,
 ) -> Plan:
     """Read live state and plan; no writes.
 
@@ -296,17 +459,28 @@ def compute_plan(
         Parallel reads; default the factory's.
     light : bool
         For a full scope, the bulk continuation read (see :func:`read_live`).
+    deadline : float, optional
+        ``time.monotonic()`` value; no retry pause reaches past it.
+    read_attempts : int
+        Attempts per list call and per tenant read that fails transiently (see :func:`read_live_retrying`).
+    backoff : float, optional
+        Base of the exponential pause between read attempts, in seconds (default :func:`backoff_base`).
 
     Returns
     -------
     Plan
+
+    Raises
+    ------
+    ReadFailed
+        When transient errors persist (nothing can be planned safely from a partial read).
     """
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     ses = _sesv2(client_factory)
     ctx = _context(client_factory, ctx)
     scope = scope_for(spec, old_spec, drift=drift)
-    live = read_live(
+    live = read_live_retrying(
         ses,
         spec,
         scope,
@@ -315,6 +489,9 @@ def compute_plan(
         concurrency=_concurrency(client_factory, concurrency),
         light=light,
         ctx=ctx,
+        deadline=deadline,
+        attempts=read_attempts,
+        backoff=backoff,
     )
     return make_plan(spec, live, ctx, mode=mode, scope=None if scope.full else scope.names, deployment=deployment)
 
@@ -332,15 +509,18 @@ def converge(
     ctx: AwsContext | None = None,
     deployment: str | None = None,
     concurrency: int | None = None,
-    max_rounds: int = 3,
+    max_rounds: int = MAX_ROUNDS,
     light: bool = False,
+    read_attempts: int = READ_ATTEMPTS,
+    backoff: float | None = None,
 ) -> Result:
     """Converge the live account to ``spec``.
 
     Reads and plans (unless ``plan`` is given), stops on blocking problems before any write, checks the
     referenced resources (pre-flight), applies the creates/updates/adoptions, and -- only when they all
     succeeded -- the deletions (modes ``all``/``prune``). Tenants left pending by throttling or transient
-    faults are re-read and re-planned, up to ``max_rounds`` rounds while the deadline allows.
+    faults are re-read and re-planned after a pause (exponential backoff), up to ``max_rounds`` rounds while
+    the deadline allows; a tenant whose re-read fails stays pending for the next round.
 
     Parameters
     ----------
@@ -355,21 +535,33 @@ def converge(
     drift : bool
         Force a full read.
     deadline : float, optional
-        ``time.monotonic()`` value after which no new tenant work starts.
+        ``time.monotonic()`` value after which no new tenant work starts (and no pause reaches past it).
     progress : callable, optional
-        ``progress(change, outcome, message)`` after each tenant.
+        ``progress(change, outcome, message)`` after each tenant (again for a tenant retried in a later round).
     plan : Plan, optional
         A plan from :func:`compute_plan` with the same arguments (skips the first read).
     ctx, deployment, concurrency
         As for :func:`compute_plan`.
     max_rounds : int
-        Plan/apply rounds at most.
+        Plan/apply rounds at most, per phase (creates/updates/adoptions, then deletions).
     light : bool
         Bulk continuation read for a full scope (see :func:`read_live`).
+    read_attempts : int
+        Attempts at the first read and at the pre-flight checks (see :func:`read_live_retrying`).
+    backoff : float, optional
+        Base, in seconds, of the exponential pause between read attempts and between rounds (default
+        :func:`backoff_base`: ``SES_TENANTS_BACKOFF`` or 1 s).
 
     Returns
     -------
     Result
+        What was planned, done, failed and left pending. Once a write may have happened this never raises:
+        an unexpected error ends the run and is recorded in :attr:`Result.failure`.
+
+    Raises
+    ------
+    ReadFailed
+        When the first read or the pre-flight checks keep failing transiently (nothing was written).
     """
     ses = _sesv2(client_factory)
     ctx = _context(client_factory, ctx)
@@ -377,6 +569,8 @@ def converge(
     workers = _concurrency(client_factory, concurrency)
     counter = getattr(client_factory, "counter", None)
     before = counter.snapshot() if counter is not None else {}
+    backoff = backoff_base(backoff)
+    reads = {"deadline": deadline, "attempts": read_attempts, "backoff": backoff}
 
     if plan is None:
         plan = compute_plan(
@@ -389,11 +583,16 @@ def converge(
             deployment=deployment,
             concurrency=workers,
             light=light,
+            deadline=deadline,
+            read_attempts=read_attempts,
+            backoff=backoff,
         )
     result = Result(plan=plan, rounds=1)
     result.problems = list(plan.problems)
     if not result.problems and not plan.empty:
-        result.problems = check_resources(ses, plan, ctx, concurrency=workers)
+        result.problems = _retrying(
+            lambda: check_resources(ses, plan, ctx, concurrency=workers), "checking the referenced resources", **reads
+        )
     if result.problems or plan.empty:
         _finish(result, counter, before)
         return result
@@ -403,43 +602,83 @@ def converge(
         [c for c in plan.changes if c.action != ACTION_DELETE],
         [c for c in plan.changes if c.action == ACTION_DELETE],
     ]
-    for phase_mode, changes in zip(("reconcile", "prune"), phases, strict=True):
-        if not changes:
-            continue
-        if not result.applied.complete:
-            # Deletions are irreversible: they run only after everything else succeeded.
-            for c in changes:
-                result.applied.pending[c.tenant] = "waiting for the other changes to finish"
-            break
-        outcome = applier.apply(changes)
-        action_of = {c.tenant: c.action for c in changes}
-        rounds = 1
-        while outcome.pending and outcome.ok and rounds < max_rounds and not _late(deadline):
-            names = set(outcome.pending)
-            log.info("round %d: re-planning %d unfinished tenant(s)", rounds + 1, len(names))
-            live = read_live(
-                ses, spec, Scope(frozenset(names)), mode=phase_mode, deployment=deployment, concurrency=workers
-            )
-            again = make_plan(spec, live, ctx, mode=phase_mode, scope=names, deployment=deployment)
-            if again.problems:
-                result.problems.extend(again.problems)
+    try:
+        for phase_mode, changes in zip(("reconcile", "prune"), phases, strict=True):
+            if not changes:
+                continue
+            if not result.applied.complete or result.problems:
+                # Deletions are irreversible: they run only after everything else succeeded.
+                for c in changes:
+                    result.applied.pending[c.tenant] = "waiting for the other changes to finish"
                 break
-            retried = applier.apply(again)
-            # Tenants that now need nothing more are done; keep the action they started with.
-            left = {c.tenant for c in again.changes if c.ops}
-            retried.done = {n: action_of.get(n, a) for n, a in retried.done.items()}
-            retried.done.update({n: action_of[n] for n in names - left if n in action_of})
-            outcome.pending = {}
-            outcome.merge(retried)
-            rounds += 1
-        result.rounds = max(result.rounds, rounds)
-        result.applied.merge(outcome)
+            outcome, rounds = _apply_rounds(
+                applier, changes, spec, ctx, phase_mode, deployment, workers, result, max_rounds, deadline, backoff
+            )
+            result.rounds = max(result.rounds, rounds)
+            result.applied.merge(outcome)
+    except Exception as exc:  # a bug or an unforeseen error: report what was done instead of losing it
+        log.exception("converge stopped by an unexpected error")
+        result.failure = f"stopped by an unexpected error: {describe_error(exc)}"
     _finish(result, counter, before)
     return result
 
 
-def _late(deadline: float | None) -> bool:
-    return deadline is not None and time.monotonic() >= deadline
+def _apply_rounds(
+    applier: Applier,
+    changes: list[Any],
+    spec: Spec,
+    ctx: AwsContext,
+    phase_mode: str,
+    deployment: str,
+    workers: int,
+    result: Result,
+    max_rounds: int,
+    deadline: float | None,
+    backoff: float,
+) -> tuple[ApplyResult, int]:
+    """Apply ``changes``, then re-read, re-plan and re-apply the pending tenants in later rounds."""
+    ses = applier.ses
+    outcome = applier.apply(changes)
+    action_of = {c.tenant: c.action for c in changes}
+    rounds = 1
+    while outcome.pending and outcome.ok and rounds < max_rounds:
+        if not _pause(rounds - 1, deadline, backoff):
+            log.info("no time left for another round: %d tenant(s) pending", len(outcome.pending))
+            break
+        names = set(outcome.pending)
+        log.info("round %d: re-reading and re-planning %d unfinished tenant(s)", rounds + 1, len(names))
+        unread: dict[str, str] = {}
+        try:
+            live = read_live(
+                ses,
+                spec,
+                Scope(frozenset(names)),
+                mode=phase_mode,
+                deployment=deployment,
+                concurrency=workers,
+                unread=unread,
+            )
+        except Exception as exc:
+            if not is_transient(exc):
+                outcome.errors.update(dict.fromkeys(names, f"re-reading failed: {describe_error(exc)}"))
+                outcome.pending = {}
+                break
+            live, unread = {}, dict.fromkeys(names, describe_error(exc))
+        readable = names - set(unread)
+        again = make_plan(spec, live, ctx, mode=phase_mode, scope=readable, deployment=deployment)
+        if again.problems:
+            result.problems.extend(again.problems)
+            break
+        retried = applier.apply(again)
+        # Tenants that now need nothing more are done; keep the action they started with.
+        left = {c.tenant for c in again.changes if c.ops}
+        retried.done = {n: action_of.get(n, a) for n, a in retried.done.items()}
+        retried.done.update({n: action_of[n] for n in readable - left if n in action_of})
+        retried.pending.update({n: f"re-reading failed: {m}" for n, m in unread.items()})
+        outcome.pending = {}
+        outcome.merge(retried)
+        rounds += 1
+    return outcome, rounds
 
 
 def _finish(result: Result, counter: Any, before: dict[str, int]) -> None:
@@ -451,10 +690,14 @@ def _finish(result: Result, counter: Any, before: dict[str, int]) -> None:
 
 __all__ = [
     "ClientFactory",
+    "ReadFailed",
     "Result",
     "Scope",
+    "backoff_base",
+    "backoff_delay",
     "compute_plan",
     "converge",
     "read_live",
+    "read_live_retrying",
     "scope_for",
 ]

@@ -8,8 +8,15 @@ By default every tenant of the account is read (there is no record of what was a
 ``--since SRC`` (a git ref or file holding the previously applied spec) only the tenants whose desired state
 changed are read and planned, as the Lambda does on an Update; ``--drift`` forces the full read anyway.
 
+Throttling and transient faults: botocore retries each call (adaptive mode, see
+:mod:`ses_tenants_engine.client`); a read that still fails is attempted again with backoff; a tenant whose
+writes still fail is left *pending* and, after a pause, re-read, re-planned and applied again in another
+round (``--max-rounds``, ``--timeout``). Whatever happens once writing has started, the command ends with the
+``Applied:`` summary of what was done, which tenants failed and which are still pending.
+
 Exit codes: 0 converged (or nothing to do, or declined at the prompt), 1 error -- invalid spec, unreachable
-endpoint, a plan the engine refuses (unowned tenant, deletion guard, missing resource), or failed tenants.
+endpoint, a live read that kept failing (nothing written), a plan the engine refuses (unowned tenant, deletion
+guard, missing resource), failed tenants, or tenants still pending when the rounds or the time ran out.
 """
 
 from __future__ import annotations
@@ -17,13 +24,15 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
+from collections import Counter
 from typing import Any
 
-from ses_tenants_engine.applier import DONE
+from ses_tenants_engine.applier import DONE, PENDING
 from ses_tenants_engine.client import AwsContext
 from ses_tenants_engine.model import Spec
 from ses_tenants_engine.plan_types import Plan, TenantChange
-from ses_tenants_engine.reconcile import Result, compute_plan, converge
+from ses_tenants_engine.reconcile import ReadFailed, Result, compute_plan, converge
 
 from tenantctl.aws import add_aws_arguments, aws_errors, client_factory
 from tenantctl.cli import CliError
@@ -34,6 +43,7 @@ from tenantctl.sources import LoadedSpec, resolve_against, spec_invalid_error
 
 DEFAULT_FILE = "tenants.yaml"
 MAX_LISTED = 50  # tenants listed individually in the result; the rest are counted
+DEFAULT_MAX_ROUNDS = 8  # rounds of re-reading and re-applying pending tenants (pauses 1 s, 2 s, 4 s ... 30 s)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,6 +66,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--drift", action="store_true", help="read every tenant even with --since (repairs drift)")
     p.add_argument(
         "--concurrency", type=int, default=None, metavar="N", help="tenants worked on in parallel (default 16)"
+    )
+    p.add_argument(
+        "--max-rounds",
+        type=int,
+        default=DEFAULT_MAX_ROUNDS,
+        metavar="N",
+        help=f"rounds of re-reading and re-applying tenants left pending by transient errors (default "
+        f"{DEFAULT_MAX_ROUNDS})",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="start no new tenant work after this many seconds of applying; the rest is reported as pending",
     )
     p.add_argument("--strict", action="store_true", help="treat spec warnings as errors")
     p.add_argument("--no-color", action="store_true", help="no ANSI colour")
@@ -151,14 +176,45 @@ def confirm(plan: Plan, ctx: AwsContext, *, stdin: Any = None, stream: Any = Non
     return answer.strip().lower() == "yes"
 
 
-def print_result(result: Result, stream: Any = None) -> None:
-    """Print what the apply did: counts, then every failed or unfinished tenant (capped)."""
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 60}m {s % 60:02d}s" if s >= 60 else f"{s}s"
+
+
+def _causes(messages: dict[str, str], limit: int = 3) -> str:
+    """Summarize pending reasons: ``ServiceUnavailable (12), TooManyRequestsException (3)``."""
+    kinds: Counter[str] = Counter()
+    for m in messages.values():
+        # "associate failed: ServiceUnavailable: ..." / "re-reading failed: GetTenant failed: Throttling: ..."
+        code = next((part for part in m.split(": ") if part and " " not in part), None)
+        kinds[code or ("time limit" if "time budget" in m else "other")] += 1
+    shown = [f"{k} ({n})" for k, n in kinds.most_common(limit)]
+    more = f" and {len(kinds) - limit} other reasons" if len(kinds) > limit else ""
+    return ", ".join(shown) + more
+
+
+def print_result(result: Result, stream: Any = None, *, elapsed: float | None = None) -> None:
+    """Print what the apply did: counts, then every failed or unfinished tenant (capped), then why it stopped.
+
+    Parameters
+    ----------
+    result : Result
+        The engine's result.
+    stream : file, optional
+        Standard output by default.
+    elapsed : float, optional
+        Seconds the apply took (shown with the rounds).
+    """
     out = stream if stream is not None else sys.stdout
     c = result.counts()
+    took = f" in {_duration(elapsed)}" if elapsed is not None else ""
+    rounds = f"{result.rounds} round{'s' if result.rounds != 1 else ''}{took}"
     out.write(
         f"\nApplied: {c['Created']} created, {c['Updated']} updated, {c['Adopted']} adopted, {c['Deleted']} deleted; "
-        f"{c['Operations']} operations, {sum(result.calls.values())} API calls.\n"
+        f"{c['Operations']} operations, {sum(result.calls.values())} API calls; {rounds}.\n"
     )
+    if result.failure:
+        out.write(f"error: {result.failure}\n")
     for p in result.problems:
         out.write(f"error: {p.message}\n")
     if result.applied.quota_error:
@@ -169,6 +225,20 @@ def print_result(result: Result, stream: Any = None) -> None:
             out.write(f"{title}: tenant {name}: {items[name]}\n")
         if len(names) > MAX_LISTED:
             out.write(f"{title}: ... and {len(names) - MAX_LISTED} more tenants\n")
+    pending = result.applied.pending
+    if pending:
+        n = len(pending)
+        waiting = sum(1 for m in pending.values() if m.startswith("waiting for"))
+        transient = {k: m for k, m in pending.items() if not m.startswith("waiting for")}
+        out.write(f"Pending: {n} tenant{'s' if n != 1 else ''} not finished")
+        if transient:
+            out.write(f", {len(transient)} after transient errors ({_causes(transient)})")
+        if waiting:
+            out.write(f", {waiting} deletion{'s' if waiting != 1 else ''} waiting for the other changes")
+        out.write(
+            ". Nothing is left half-done that a new run cannot finish: run `tenantctl apply` again "
+            "(it re-reads the account and plans only what is missing).\n"
+        )
     out.flush()
 
 
@@ -183,11 +253,18 @@ def run(args: argparse.Namespace) -> int:
         if args.concurrency < 1:
             raise CliError("--concurrency must be at least 1")
         factory.concurrency = args.concurrency
+    if args.max_rounds < 1:
+        raise CliError("--max-rounds must be at least 1")
+    if args.timeout is not None and args.timeout <= 0:
+        raise CliError("--timeout must be a positive number of seconds")
     show = progress_enabled(args.quiet)
     with aws_errors("reading the live account"):
         ctx = factory.context()
         with watch(factory.counter.total, f"reading tenants ({ctx.region})", enabled=show):
-            plan = compute_plan(factory, spec, mode="all", old_spec=old, drift=args.drift, ctx=ctx)
+            try:
+                plan = compute_plan(factory, spec, mode="all", old_spec=old, drift=args.drift, ctx=ctx)
+            except ReadFailed as exc:
+                raise CliError(f"{exc}; nothing was changed, run apply again") from None
     color = not args.no_color and _isatty(sys.stdout)
     print_plan(plan, loaded, ctx, color=color)
     if plan.problems:
@@ -204,15 +281,39 @@ def run(args: argparse.Namespace) -> int:
     lock = threading.Lock()
 
     def progress(change: TenantChange, outcome: str, message: str | None) -> None:
+        # A pending tenant is retried in a later round: it is counted when it is done (or failed).
         with lock:
-            bar.advance(note="" if outcome == DONE else f"{change.tenant}: {outcome}")
+            if outcome == PENDING:
+                bar.advance(0, note=f"{change.tenant}: pending")
+            else:
+                bar.advance(note="" if outcome == DONE else f"{change.tenant}: {outcome}")
 
+    started = time.monotonic()
+    deadline = started + args.timeout if args.timeout is not None else None
     with aws_errors("applying"), bar:
-        result = converge(
-            factory, spec, mode="all", old_spec=old, drift=args.drift, plan=plan, progress=progress, ctx=ctx
-        )
-    print_result(result)
+        try:
+            result = converge(
+                factory,
+                spec,
+                mode="all",
+                old_spec=old,
+                drift=args.drift,
+                plan=plan,
+                progress=progress,
+                ctx=ctx,
+                deadline=deadline,
+                max_rounds=args.max_rounds,
+            )
+        except ReadFailed as exc:  # pre-flight checks only: raised before any write
+            raise CliError(f"{exc}; nothing was changed, run apply again") from None
+    print_result(result, elapsed=time.monotonic() - started)
     if not result.complete:
+        if result.ok:
+            why = f"{args.max_rounds} rounds" if result.rounds >= args.max_rounds else "the time limit"
+            raise CliError(
+                f"gave up after {why}: {result.pending} tenant{'s' if result.pending != 1 else ''} not finished "
+                "(see the summary above); run apply again to finish"
+            )
         raise CliError("the account does not match the spec yet; fix the errors above and run apply again")
     print("The account matches the spec.")
     return 0

@@ -141,10 +141,11 @@ def render_grouped_markdown(plans: list[EnvironmentPlan], *, max_chars: int = DE
 
 def grouped_to_json(plans: list[EnvironmentPlan]) -> dict[str, Any]:
     """Return the JSON document (as Python data) of several environments' plans."""
-    total = {k: 0 for k in COLUMNS}
+    total = {k: 0 for k in (*COLUMNS, "blocked")}
     for p in plans:
-        for k, v in p.counts().items():
-            total[k] += v or 0
+        s = p.report.summary() if p.report is not None else {}
+        for k in total:
+            total[k] += s.get(k) or 0
     return {
         "format_version": FORMAT_VERSION,
         "summary": total,

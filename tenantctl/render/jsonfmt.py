@@ -9,7 +9,7 @@
       "against": {"kind": "git", "label": "origin/main:tenants.yaml"},
       "deployment": "acme-mail",
       "has_changes": true,
-      "summary": {"create": 1, "update": 2, "delete": 1, "adopt": 0, "unchanged": 5,
+      "summary": {"create": 1, "update": 2, "delete": 1, "adopt": 0, "unchanged": 5, "blocked": 0,
                   "operations": 9, "estimated_calls": 17},
       "changes": [
         {"tenant": "acme", "action": "update", "location": "tenants.yaml:12",
@@ -28,6 +28,11 @@
       },
       "problems": [{"tenant": "x", "code": "unowned", "message": "..."}]
     }
+
+``summary.blocked`` (added within version 1) counts desired tenants the deploy refuses to touch (a same-named
+tenant another deployment or nobody owns, without ``adopt``); they are not in ``unchanged``, and each has an
+entry in ``problems``. An adoption's ``adopt_tenant`` operation carries ``params.old_tags`` (the previous value
+of each tag it sets, ``null`` for a tag the tenant did not have).
 
 Additions within version 1 only add keys; a renamed or removed key bumps ``format_version``.
 """

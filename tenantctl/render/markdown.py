@@ -78,15 +78,21 @@ def render_markdown(report: PlanReport, *, max_chars: int = DEFAULT_MAX_CHARS) -
         parts.append(_footer(report))
         return "\n".join(parts)
 
-    title = ", ".join(f"{s[k]} to {k}" for k in ("create", "update", "delete", "adopt") if s[k]) or "problems"
-    parts.append(f"### ses-tenants plan: {title}\n")
+    title = ", ".join(f"{s[k]} to {k}" for k in ("create", "update", "delete", "adopt") if s[k])
+    if s["blocked"]:
+        title = f"{title}, {s['blocked']} blocked" if title else f"{s['blocked']} blocked"
+    parts.append(f"### ses-tenants plan: {title or 'problems'}\n")
     parts.append(f"{_code(report.desired.label)} against {_code(report.against.label)}\n")
-    parts.append("| create | update | delete | adopt | unchanged | operations | est. SES calls |")
-    parts.append("|---:|---:|---:|---:|---:|---:|---:|")
+    # The blocked column appears only when tenants are blocked (they are neither changed nor unchanged).
+    blocked_head, blocked_rule, blocked_cell = ("", "", "")
+    if s["blocked"]:
+        blocked_head, blocked_rule, blocked_cell = (" blocked |", "---:|", f" **{s['blocked']}** |")
+    parts.append(f"| create | update | delete | adopt | unchanged |{blocked_head} operations | est. SES calls |")
+    parts.append(f"|---:|---:|---:|---:|---:|{blocked_rule}---:|---:|")
     delete_cell = f"**{s['delete']}**" if s["delete"] else "0"
     parts.append(
-        f"| {s['create']} | {s['update']} | {delete_cell} | {s['adopt']} | {s['unchanged']} "
-        f"| {s['operations']} | {s['estimated_calls']} |\n"
+        f"| {s['create']} | {s['update']} | {delete_cell} | {s['adopt']} | {s['unchanged']} |{blocked_cell}"
+        f" {s['operations']} | {s['estimated_calls']} |\n"
     )
 
     for note in attention(report, quote="`"):

@@ -222,7 +222,7 @@ class PlanReport:
 
     def summary(self) -> dict[str, int]:
         s = self.plan.summary()
-        out = {k: s.get(k, 0) for k in ("create", "update", "delete", "adopt", "unchanged")}
+        out = {k: s.get(k, 0) for k in ("create", "update", "delete", "adopt", "unchanged", "blocked")}
         out["operations"] = self.plan.op_count
         out["estimated_calls"] = self.flags.duration.calls if self.flags.duration else self.plan.op_count
         return out
@@ -268,6 +268,23 @@ def _fmt_tag(key: str, value: Any) -> str:
     return f"{key} = {value!r}" if isinstance(value, str) else f"{key}"
 
 
+def _tag_lines(tags: dict[str, Any], old: Any) -> list[OpLine]:
+    """``+ tag`` for a tag the tenant did not have, ``~ tag k: 'a' → 'b'`` for a changed one.
+
+    ``old`` maps each key to its previous value (``None``: absent). Without it (a plan made before adopt ops
+    recorded the previous values) the change kind is unknown and the line says ``~``.
+    """
+    lines = []
+    for k, v in sorted(tags.items()):
+        if not isinstance(old, dict):
+            lines.append(OpLine("~", "tag", _fmt_tag(k, v)))
+        elif old.get(k) is None:
+            lines.append(OpLine("+", "tag", _fmt_tag(k, v)))
+        else:
+            lines.append(OpLine("~", "tag", f"{k}: {old[k]!r} → {v!r}"))
+    return lines
+
+
 def describe_op(op: Op, *, account: str | None = None, region: str | None = None) -> list[OpLine]:
     """Reviewer lines for one engine op.
 
@@ -294,19 +311,10 @@ def describe_op(op: Op, *, account: str | None = None, region: str | None = None
     if op.kind == ADOPT_TENANT:
         owner = f"owner {op.old!r}" if op.old else "no owner"
         lines = [OpLine("&", "owner", f"{owner} → {op.new!r}", "adopt: tag it as managed by this deployment")]
-        for k, v in sorted((p.get("tags") or {}).items()):
-            if k != OWNERSHIP_TAG_KEY:
-                lines.append(OpLine("~", "tag", _fmt_tag(k, v)))
-        return lines
+        tags = {k: v for k, v in (p.get("tags") or {}).items() if k != OWNERSHIP_TAG_KEY}
+        return lines + _tag_lines(tags, p.get("old_tags"))
     if op.kind == TAG:
-        old = op.old if isinstance(op.old, dict) else {}
-        lines = []
-        for k, v in sorted((p.get("tags") or {}).items()):
-            if old.get(k) is None:
-                lines.append(OpLine("+", "tag", _fmt_tag(k, v)))
-            else:
-                lines.append(OpLine("~", "tag", f"{k}: {old[k]!r} → {v!r}"))
-        return lines
+        return _tag_lines(p.get("tags") or {}, op.old if isinstance(op.old, dict) else {})
     if op.kind == UNTAG:
         old = op.old if isinstance(op.old, dict) else {}
         return [OpLine("-", "tag", _fmt_tag(k, old.get(k))) for k in p.get("keys") or ()]
@@ -496,11 +504,15 @@ def names_list(names: list[str], limit: int = 20, quote: str = "") -> str:
 
 
 def summary_sentence(report: PlanReport) -> str:
-    """Summarize as ``2 to create, 1 to update, 1 to delete, 0 to adopt, 5 unchanged``."""
+    """Summarize as ``2 to create, 1 to update, 1 to delete, 0 to adopt, 5 unchanged`` (``, 2 blocked`` if any).
+
+    Blocked tenants (same-named tenants this deployment may not touch) are neither changed nor unchanged.
+    """
     s = report.summary()
+    blocked = f", {s['blocked']} blocked" if s["blocked"] else ""
     return (
         f"{s['create']} to create, {s['update']} to update, {s['delete']} to delete, "
-        f"{s['adopt']} to adopt, {s['unchanged']} unchanged"
+        f"{s['adopt']} to adopt, {s['unchanged']} unchanged{blocked}"
     )
 
 

@@ -116,3 +116,120 @@ def test_apply_invalid_spec_and_missing_file(cli, tmp_path):
     assert run.code == 1 and "bad.yaml:3:" in run.err
     run = cli("apply", str(tmp_path / "absent.yaml"), "--yes")
     assert run.code == 1 and "no such file" in run.err
+
+
+# ------------------------------------------------------------------ throttling, faults, giving up
+
+
+def fleet_yaml(n: int, deployment: str = "apply-test") -> str:
+    lines = [f"version: 1\ndeployment: {deployment}\nsettings: {{max_deletions: 0}}\ntenants:"]
+    for i in range(n):
+        lines.append(
+            f"  - name: t{i:02d}\n"
+            f"    reputation_policy: {('standard', 'strict', 'none')[i % 3]}\n"
+            f"    sending: {'disabled' if i % 2 else 'enabled'}\n"
+            f"    tags: {{n: '{i}'}}\n"
+            "    resources: {identities: [example.com], configuration_sets: [cs]}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def fleet_state(ses, n: int) -> None:
+    """Check every tenant of ``fleet_yaml(n)`` with plain boto3 calls."""
+    assert live_names(ses) == {f"t{i:02d}" for i in range(n)}
+    for i in range(n):
+        t = ses.get_tenant(TenantName=f"t{i:02d}")["Tenant"]
+        tags = {x["Key"]: x["Value"] for x in t["Tags"]}
+        assert tags == {"n": str(i), OWNERSHIP_TAG_KEY: "apply-test"}
+        rep = ses.get_reputation_entity(ReputationEntityType="RESOURCE", ReputationEntityReference=t["TenantArn"])
+        entity = rep["ReputationEntity"]
+        assert entity["ReputationManagementPolicy"].rsplit("/", 1)[-1] == ("standard", "strict", "none")[i % 3]
+        assert entity["CustomerManagedStatus"]["Status"] == ("DISABLED" if i % 2 else "ENABLED")
+        resources = ses.list_tenant_resources(TenantName=f"t{i:02d}")["TenantResources"]
+        assert {r["ResourceType"] for r in resources} == {"EMAIL_IDENTITY", "CONFIGURATION_SET"}
+
+
+def fleet_resources(ses) -> None:
+    ses.create_email_identity(EmailIdentity="example.com")
+    ses.create_configuration_set(ConfigurationSetName="cs")
+
+
+def test_apply_converges_under_throttling_and_30pct_faults(cli, endpoint, ses, tmp_path, monkeypatch):
+    monkeypatch.setenv("SES_TENANTS_BACKOFF", "0.05")
+    f = tmp_path / "tenants.yaml"
+    f.write_text(fleet_yaml(40))
+    fleet_resources(ses)
+    seslocal.reset_stats()
+    seslocal.configure(throttle_tps=40, fault_rate=0.3, seed=3)  # every SES call, reads included
+    run = cli("apply", str(f), "--yes", "--endpoint-url", endpoint)
+    again = cli("apply", str(f), "--yes", "--endpoint-url", endpoint)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert run.code == 0, run.out[-2000:] + run.err
+    assert "Applied: 40 created," in run.out and "The account matches the spec." in run.out
+    assert again.code == 0 and "Nothing to do" in again.out, again.out[-2000:] + again.err
+    assert stats["total"]["faults"] >= 50 and stats["total"]["throttled"] >= 1
+    create = stats["operations"]["CreateTenant"]
+    assert create["ok"] == 40 and create["errors"] == 0  # no duplicate creates
+    fleet_state(ses, 40)
+
+
+def test_apply_that_gives_up_reports_what_it_did_and_what_is_pending(cli, endpoint, ses, tmp_path, monkeypatch):
+    """Associations and re-reads keep failing: exit 1 after the rounds, with the summary, never a bare error."""
+    monkeypatch.setenv("SES_TENANTS_BACKOFF", "0.01")
+    monkeypatch.setenv("SES_TENANTS_MAX_ATTEMPTS", "0")  # no botocore retries: every fault reaches the engine
+    f = tmp_path / "tenants.yaml"
+    f.write_text(fleet_yaml(10))
+    fleet_resources(ses)
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=1.0, seed=1, operations=["CreateTenantResourceAssociation", "GetTenant"])
+    run = cli("apply", str(f), "--yes", "--max-rounds", "2", "--endpoint-url", endpoint)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert run.code == 1
+    assert stats["operations"]["CreateTenant"]["ok"] == 10  # it did write
+    out = run.out.split("Plan: 10 to create", 1)[1]
+    assert "\nApplied: 0 created, 0 updated, 0 adopted, 0 deleted; " in out and "; 2 rounds in " in out
+    assert out.count("not finished: tenant t") == 10
+    assert "not finished: tenant t00: re-reading failed: GetTenant failed: " in out
+    assert "Pending: 10 tenants not finished, 10 after transient errors (" in out
+    assert "run `tenantctl apply` again" in out
+    assert run.err.strip().splitlines()[-1].startswith("tenantctl: gave up after 2 rounds: 10 tenants not finished")
+    # Running again finishes the job, without creating anything twice.
+    seslocal.reset_stats()
+    final = cli("apply", str(f), "--yes", "--endpoint-url", endpoint)
+    assert final.code == 0, final.out[-2000:] + final.err
+    assert "Applied: 0 created, 10 updated" in final.out
+    assert "CreateTenant" not in seslocal.stats()["operations"]
+    fleet_state(ses, 10)
+
+
+def test_apply_time_limit_reports_pending_and_exits_1(cli, endpoint, ses, tmp_path):
+    f = tmp_path / "tenants.yaml"
+    f.write_text(fleet_yaml(3))
+    fleet_resources(ses)
+    run = cli("apply", str(f), "--yes", "--timeout", "0.000001", "--endpoint-url", endpoint)
+    assert run.code == 1
+    assert "Pending: 3 tenants not finished, 3 after transient errors (time limit (3))" in run.out
+    assert "tenantctl: gave up after the time limit: 3 tenants not finished" in run.err
+    assert live_names(ses) == set()
+
+
+def test_apply_live_read_that_keeps_failing_is_one_clear_error_and_writes_nothing(
+    cli, endpoint, ses, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SES_TENANTS_BACKOFF", "0.01")
+    monkeypatch.setenv("SES_TENANTS_MAX_ATTEMPTS", "1")
+    f = tmp_path / "tenants.yaml"
+    f.write_text(SMALL)
+    ses.create_email_identity(EmailIdentity="example.com")
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=1.0, operations=["ListTenants"])
+    run = cli("apply", str(f), "--yes", "--endpoint-url", endpoint)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert run.code == 1 and "Applied:" not in run.out
+    assert "tenantctl: reading the live account: ListTenants failed: " in run.err
+    assert "(still failing after 6 attempts); nothing was changed, run apply again" in run.err
+    assert stats["operations"]["ListTenants"]["faults"] == 6 * 2  # 6 engine attempts x 2 botocore attempts
+    assert set(stats["operations"]) == {"ListTenants"} and live_names(ses) == set()

@@ -35,6 +35,7 @@ def test_golden_json_content(cli, in_golden):
         "delete": 2,
         "adopt": 0,
         "unchanged": 1,
+        "blocked": 0,
         "operations": 19,
         "estimated_calls": doc["flags"]["duration"]["estimated_calls"],
     }

@@ -195,3 +195,73 @@ def test_reordering_and_moving_between_files_is_no_change_but_defaults_reach_eve
     changed = plan_specs(load_spec(one).spec, load_spec(split).spec)
     assert sorted(c.tenant for c in changed.changes) == ["a", "b"]
     assert all([o.kind for o in c.ops] == ["tag"] for c in changed.changes)
+
+
+def _live(name: str, *, owner: str | None, tags: dict[str, str] | None = None) -> LiveTenant:
+    tags = dict(tags or {})
+    if owner is not None:
+        tags[OWNERSHIP_TAG_KEY] = owner
+    return LiveTenant(
+        name,
+        f"arn:aws:ses:us-east-1:111122223333:tenant/{name}/tn-{name}",
+        tags=tags,
+        detailed=True,
+        policy="standard",
+        customer_status="ENABLED",
+    )
+
+
+def test_blocked_tenants_are_counted_apart_from_unchanged_in_every_format():
+    names = ("a", "b", "c")
+    spec = Spec(
+        tenants=(*(TenantSpec(n) for n in names), TenantSpec("hooli"), TenantSpec("otherdep")), deployment="acme"
+    )
+    live = {n: _live(n, owner="acme") for n in names}
+    live["hooli"] = _live("hooli", owner=None)
+    live["otherdep"] = _live("otherdep", owner="other-deployment")
+    p = plan(spec, live, CTX)
+    assert (p.unchanged, p.blocked) == (3, 2)
+    report = _report(p, spec)
+
+    text = render_text(report)
+    assert "Summary: 0 to create, 0 to update, 0 to delete, 0 to adopt, 3 unchanged, 2 blocked;" in text
+    assert "Plan: 0 to create, 0 to update, 0 to delete, 0 to adopt, 3 unchanged, 2 blocked." in text
+    assert "The deploy would fail: 2 blocking problems" in text
+
+    md = render_markdown(report)
+    assert "### ses-tenants plan: 2 blocked" in md
+    assert "| create | update | delete | adopt | unchanged | blocked | operations | est. SES calls |" in md
+    assert "| 0 | 0 | 0 | 0 | 3 | **2** | 0 |" in md
+
+    doc = report_to_json(report)
+    assert doc["format_version"] == 1
+    assert (doc["summary"]["unchanged"], doc["summary"]["blocked"]) == (3, 2)
+    assert sorted(x["tenant"] for x in doc["problems"]) == ["hooli", "otherdep"]
+
+    # Nothing blocked: the text and Markdown summaries stay as they were, JSON says 0.
+    fine = plan(Spec(tenants=tuple(TenantSpec(n) for n in names), deployment="acme"), live, CTX)
+    fine_report = _report(fine, spec)
+    assert "blocked" not in render_text(fine_report)
+    assert report_to_json(fine_report)["summary"]["blocked"] == 0
+
+
+def test_adoption_shows_added_changed_and_removed_tags_with_their_own_symbols():
+    spec = Spec(
+        tenants=(TenantSpec("hooli", adopt=True, tags={"customer": "hooli", "team": "new", "keep": "same"}),),
+        deployment="acme",
+    )
+    live = {"hooli": _live("hooli", owner=None, tags={"team": "old", "owner": "someone-else", "keep": "same"})}
+    report = _report(plan(spec, live, CTX), spec)
+    lines = [line.strip() for line in render_text(report).splitlines()]
+    assert "& owner        no owner → 'acme'  (adopt: tag it as managed by this deployment)" in lines
+    assert "+ tag          customer = 'hooli'" in lines
+    assert "~ tag          team: 'old' → 'new'" in lines
+    assert "- tag          owner = 'someone-else'" in lines
+    assert not any("keep" in line for line in lines), "an unchanged tag is not shown"
+    doc = report_to_json(report)
+    (adopt_op,) = [o for o in doc["changes"][0]["operations"] if o["op"] == "adopt_tenant"]
+    assert adopt_op["params"]["old_tags"] == {"customer": None, "team": "old"}
+    assert [o["text"] for o in doc["changes"][0]["operations"] if o["op"] == "adopt_tenant"] == [
+        "& owner no owner → 'acme' (adopt: tag it as managed by this deployment); + tag customer = 'hooli'; "
+        "~ tag team: 'old' → 'new'"
+    ]

@@ -19,6 +19,12 @@ if HERE not in sys.path:
 REGION = "us-east-1"
 
 
+@pytest.fixture(autouse=True)
+def fast_backoff(monkeypatch):
+    """The engine's pauses between read attempts and rounds: 20 ms base instead of 1 s (same logic, faster)."""
+    monkeypatch.setenv("SES_TENANTS_BACKOFF", "0.02")
+
+
 @pytest.fixture
 def aws():
     """In-process local SES v2 endpoint (moto + seslocal); fault injection reset around each test."""

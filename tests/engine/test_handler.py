@@ -353,6 +353,74 @@ def test_transient_read_failure_in_on_event_is_continued_by_is_complete(world, m
     assert_matches(ses, spec)
 
 
+def test_provider_converges_with_faults_on_every_call(world):
+    """onEvent + isComplete with 30 % 5xx on every SES call (reads and pre-flight included): no failure.
+
+    Then the same with a drift reconcile of the created tenants, which reads every one of them.
+
+    (Throttling plus faults through the same ``converge`` is in test_reconcile; in-process throttling makes
+    botocore's adaptive limiter recover slowly, so it is kept out of this test.)
+    """
+    ses, s3 = world
+    spec = spec_of(
+        *(
+            tenant(
+                f"t{i:02d}",
+                reputation_policy=("standard", "strict", "none")[i % 3],
+                sending="DISABLED" if i % 2 else "ENABLED",
+                resources=(Resource("EMAIL_IDENTITY", "example.com"), Resource("CONFIGURATION_SET", "cs-a")),
+            )
+            for i in range(20)
+        )
+    )
+    put_spec(s3, spec, "v1.json")
+    seslocal.configure(fault_rate=0.3, seed=21)
+    response, polls = run_provider(event("create", key="v1.json"))
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert response["Data"]["Errors"] == 0 and polls[-1]["IsComplete"] is True
+    assert stats["total"]["faults"] >= 20
+    assert calls(stats, "CreateTenant", "ok") == 20 and calls(stats, "CreateTenant", "errors") == 0
+    assert_matches(ses, spec)
+    drift = dataclasses.replace(spec, settings=dataclasses.replace(spec.settings, drift_reconcile=True))
+    put_spec(s3, drift, "v2.json")
+    ses.update_reputation_entity_policy(
+        ReputationEntityType="RESOURCE",
+        ReputationEntityReference=snapshot(ses)["t04"]["arn"],  # strict in the spec
+        ReputationEntityPolicy="arn:aws:ses:us-east-1:aws:reputation-policy/none",
+    )
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=0.3, seed=22)
+    response, polls = run_provider(event("update", key="v2.json", old_key="v1.json"))
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert response["Data"]["Errors"] == 0 and polls[-1]["IsComplete"] is True
+    assert calls(stats, "GetTenant", "faults") + calls(stats, "ListTenantResources", "faults") >= 5
+    assert calls(stats, "UpdateReputationEntityPolicy", "ok") == 1
+    assert_matches(ses, drift)
+
+
+def test_persistent_transient_errors_after_writes_leave_work_pending_not_failed(world, monkeypatch):
+    """Associations and re-reads keep failing after the creates: onEvent reports Pending (no failure) and
+    isComplete keeps polling until they recover, then finishes without creating anything twice."""
+    ses, s3 = world
+    spec = base_spec()
+    put_spec(s3, spec, "v1.json")
+    monkeypatch.setenv("SES_TENANTS_MAX_ATTEMPTS", "0")
+    seslocal.configure(fault_rate=1.0, operations=["CreateTenantResourceAssociation", "GetTenant"])
+    ev = event("create", key="v1.json")
+    response = handler.on_event(ev, LambdaContext())
+    data = response["Data"]
+    assert (data["Pending"], data["Errors"], data["Created"]) == (3, 0, 0)
+    assert calls(seslocal.stats(), "CreateTenant", "ok") == 3
+    merged = {**ev, **response}
+    assert handler.is_complete(merged, LambdaContext()) == {"IsComplete": False}
+    seslocal.configure()
+    assert handler.is_complete(merged, LambdaContext()) == {"IsComplete": True, "Data": {"Pending": 0, "Errors": 0}}
+    assert calls(seslocal.stats(), "CreateTenant", "ok") == 3
+    assert_matches(ses, spec)
+
+
 def test_unexpected_error_is_short_and_points_to_logs(world):
     _ses, s3 = world
     s3.create_bucket(Bucket=BUCKET)

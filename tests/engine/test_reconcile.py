@@ -6,6 +6,7 @@ import dataclasses
 import time
 
 import pytest
+from botocore.exceptions import ClientError
 from engine_support import ACCOUNT, assert_matches, calls, make_resources, snapshot, spec_of, tenant, writes
 from ses_tenants_engine import reconcile
 from ses_tenants_engine.model import OWNERSHIP_TAG_KEY, Resource, Suppression
@@ -81,7 +82,7 @@ def test_every_kind_of_update_and_prune(factory, ses):
     )
     ids_before = {n: t["id"] for n, t in snapshot(ses).items()}
     plan = reconcile.compute_plan(factory, new, old_spec=old)
-    assert plan.summary() == {"create": 0, "update": 3, "delete": 1, "adopt": 0, "unchanged": 0}
+    assert plan.summary() == {"create": 0, "update": 3, "delete": 1, "adopt": 0, "unchanged": 0, "blocked": 0}
     result = reconcile.converge(factory, new, old_spec=old, plan=plan)
     assert result.complete and result.counts()["Deleted"] == 1
     snap = assert_matches(ses, new)
@@ -389,3 +390,165 @@ def test_bulk_reads_not_allowed_fall_back_to_per_tenant_reads(factory, ses):
         assert plan.empty and not plan.problems
     ops = seslocal.stats()["operations"]
     assert ops["GetReputationEntity"]["calls"] == 120  # 60 per read, instead of the denied bulk list
+
+
+# ------------------------------------------------------------------ transient errors beyond botocore's retries
+
+
+def _fleet(n: int):
+    return spec_of(
+        *(
+            tenant(
+                f"t{i:02d}",
+                reputation_policy="strict" if i % 2 else "standard",
+                sending="DISABLED" if i % 3 == 0 else "ENABLED",
+                tags={"n": str(i)},
+                resources=(IDENTITY, Resource("CONFIGURATION_SET", "cs")),
+            )
+            for i in range(n)
+        )
+    )
+
+
+def test_throttling_plus_faults_on_every_call_reads_included_converge(factory, ses):
+    """40 tenants, throttling and 30 % 5xx on every SES call (reads, pre-flight and writes alike)."""
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    spec = _fleet(40)
+    seslocal.reset_stats()
+    seslocal.configure(throttle_tps=100, fault_rate=0.3, seed=5)
+    result = reconcile.converge(factory, spec, max_rounds=10)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert result.complete, (result.applied.pending, result.applied.errors, result.failure)
+    assert stats["total"]["faults"] >= 50 and stats["total"]["throttled"] >= 1
+    for op in ("ListTenants", "GetEmailIdentity", "CreateTenant", "CreateTenantResourceAssociation"):
+        assert op in stats["operations"]
+    # No duplicate creates: exactly one successful CreateTenant per tenant and no AlreadyExists.
+    assert calls(stats, "CreateTenant", "ok") == 40 and calls(stats, "CreateTenant", "errors") == 0
+    assert result.counts()["Created"] == 40
+    assert_matches(ses, spec)
+
+
+def _drain(client, op_name: str, n: int = 40) -> dict:
+    """Call a failing operation ``n`` times through ``client``; return the last error's response metadata."""
+    seslocal.configure(fault_rate=1.0, seed=1, operations=[op_name])
+    meta = {}
+    for _ in range(n):
+        try:
+            client.get_tenant(TenantName="nobody")
+        except ClientError as exc:
+            meta = exc.response["ResponseMetadata"]
+    seslocal.configure()
+    return meta
+
+
+def test_botocore_retry_quota_exhausted_then_rounds_still_converge(aws, ses):
+    """With botocore's retry quota kept: once it is dry, 5xx escape after one attempt; the rounds absorb them."""
+    from ses_tenants_engine.client import ClientFactory
+
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    spec = _fleet(30)
+    factory = ClientFactory(region="us-east-1", concurrency=8, max_attempts=3, retry_quota=True)
+    meta = _drain(factory.sesv2(), "GetTenant")
+    # 40 calls x 3 retries x 14 tokens > botocore's 500: the quota is dry and the last call was not retried.
+    assert meta.get("RetryQuotaReached") is True and meta.get("RetryAttempts") == 0
+    attempts_while_draining = factory.counter.attempts["GetTenant"]
+    assert attempts_while_draining < 40 * 4
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=0.3, seed=9)
+    result = reconcile.converge(factory, spec, max_rounds=30, read_attempts=12)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert result.complete, (result.applied.pending, result.applied.errors, result.failure)
+    assert result.rounds > 1  # transient errors reached the engine and were re-planned
+    assert calls(stats, "CreateTenant", "ok") == 30 and calls(stats, "CreateTenant", "errors") == 0
+    assert_matches(ses, spec)
+
+
+def test_engine_clients_have_no_retry_quota_and_keep_the_quota_guard(aws, ses):
+    """The engine's default client retries every call up to max_attempts however many calls failed before."""
+    from ses_tenants_engine.client import ClientFactory
+
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    factory = ClientFactory(region="us-east-1", concurrency=8, max_attempts=3)
+    meta = _drain(factory.sesv2(), "GetTenant")
+    assert "RetryQuotaReached" not in meta and meta.get("MaxAttemptsReached") is True
+    assert factory.counter.attempts["GetTenant"] == 40 * 4  # every call: 1 attempt + 3 retries
+    # After the same drain, 30 % faults on every call: botocore absorbs nearly all of them.
+    spec = _fleet(30)
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=0.3, seed=9)
+    result = reconcile.converge(factory, spec, max_rounds=10)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert result.complete and stats["total"]["faults"] >= 30
+    assert calls(stats, "CreateTenant", "ok") == 30 and calls(stats, "CreateTenant", "errors") == 0
+    assert_matches(ses, spec)
+    # LimitExceededException from CreateTenant is still never retried.
+    seslocal.configure(tenant_quota=30)
+    factory.counter.reset()
+    with pytest.raises(ClientError) as quota:
+        factory.sesv2().create_tenant(TenantName="one-too-many")
+    seslocal.configure()
+    assert quota.value.response["Error"]["Code"] == "LimitExceededException"
+    assert factory.counter.attempts["CreateTenant"] == 1
+
+
+def test_rounds_run_out_result_reports_done_and_pending_without_raising(aws, ses):
+    """Writes fail persistently after the creates, and so does the re-read: the run ends with a full account."""
+    from ses_tenants_engine.client import ClientFactory
+
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    spec = _fleet(12)
+    factory = ClientFactory(region="us-east-1", concurrency=4, max_attempts=0)
+    plan = reconcile.compute_plan(factory, spec)
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=1.0, seed=2, operations=["CreateTenantResourceAssociation", "GetTenant"])
+    result = reconcile.converge(factory, spec, plan=plan, max_rounds=3)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert result.ok and not result.complete and result.failure is None
+    assert result.rounds == 3 and result.pending == 12
+    assert calls(stats, "CreateTenant", "ok") == 12  # written in round 1 ...
+    assert all(why.startswith("re-reading failed: GetTenant failed: ") for why in result.applied.pending.values())
+    counts = result.counts()
+    assert counts["Pending"] == 12 and counts["Errors"] == 0 and counts["Operations"] >= 12
+    # ... and the next run finishes the job without creating anything twice.
+    seslocal.reset_stats()
+    final = reconcile.converge(factory, spec)
+    assert final.complete and final.counts()["Updated"] == 12
+    assert calls(seslocal.stats(), "CreateTenant") == 0
+    assert_matches(ses, spec)
+
+
+def test_first_read_retries_failed_tenants_and_lists_then_gives_up_before_any_write(aws, ses):
+    from ses_tenants_engine.client import ClientFactory
+
+    make_resources(ses, identities=["example.com"], config_sets=["cs"])
+    spec = _fleet(30)
+    factory = ClientFactory(region="us-east-1", concurrency=8, max_attempts=0)  # no botocore retries at all
+    assert reconcile.converge(factory, spec).complete
+    # Half the per-tenant reads fail: the failed tenants are read again until every one is known.
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=0.5, seed=4, operations=["GetTenant", "ListTenants"])
+    plan = reconcile.compute_plan(factory, spec, read_attempts=20)
+    stats = seslocal.stats()
+    seslocal.configure()
+    assert plan.empty and plan.unchanged == 30 and not plan.problems
+    assert calls(stats, "GetTenant", "faults") >= 5 and calls(stats, "GetTenant", "ok") == 30
+    # A list call that keeps failing: ReadFailed, nothing written.
+    seslocal.reset_stats()
+    seslocal.configure(fault_rate=1.0, operations=["ListTenants"])
+    with pytest.raises(reconcile.ReadFailed, match=r"ListTenants failed: .* \(still failing after 3 attempts\)"):
+        reconcile.converge(factory, dataclasses.replace(spec, tenants=spec.tenants[:5]), read_attempts=3)
+    seslocal.configure()
+    assert calls(seslocal.stats(), "ListTenants") == 3 and writes(seslocal.stats()) == 0
+
+
+def test_backoff_pauses_grow_exponentially_up_to_a_cap_in_units_of_the_base():
+    for base in (1.0, 0.02):
+        for i in range(12):
+            step = base * min(reconcile.BACKOFF_CAP, 2**i)
+            assert 0.5 * step <= reconcile.backoff_delay(i, base) <= step
+    assert reconcile.backoff_delay(40, 1.0) <= 30.0
+    assert reconcile.backoff_base(0.5) == 0.5
