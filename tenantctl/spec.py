@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -419,7 +420,7 @@ def _mapping_items(node: MappingNode, path: str, ctx: Ctx) -> list[tuple[ScalarN
     seen: dict[str, ScalarNode] = {}
     for key_node, value_node in node.value:
         if key_node.tag and key_node.tag != STR_TAG:
-            unsupported_tag(key_node, path, ctx)
+            unsupported_tag(key_node, child(path, key_node.value) if type(key_node) is ScalarNode else path, ctx)
             continue
         if type(key_node) is not ScalarNode:
             ctx.error(key_node, path, f"a key must be a plain word, found {describe(key_node)}")
@@ -790,8 +791,8 @@ def _tag_chars(value: str, what: str) -> str | None:
     """SES tag characters: Unicode letters, digits, white space and ``_ . : / = + -`` (and ``@``)."""
     if _TAG_CHARS_FAST.fullmatch(value):
         return None
-    for c in value:
-        if not (c.isalnum() or c in _TAG_PUNCT or (c.isspace() and c not in "\t\n\r\x0b\x0c")):
+    for c in value:  # white space is Unicode category Z (\p{Z}: spaces and separators), not controls
+        if not (c.isalnum() or c in _TAG_PUNCT or unicodedata.category(c)[0] == "Z"):
             return (f"tag {what} {value!r} contains {c!r}; tags allow letters, digits, spaces and "
                     "_ . : / = + - @ only")
     return None
@@ -849,7 +850,8 @@ REASON = Enum(("bounce", "complaint"), {s.lower(): s for s in model.SUPPRESSION_
 
 TAG_KEY = Str(TAG_KEY_PATTERN, 1, 128, _explain_tag_key, strict_scalars=True, what="a tag key",
               extra=lambda v: _tag_chars(v, "key"))
-TAG_VALUE = Str(TAG_VALUE_PATTERN, 0, 256, lambda v: _explain_tag(v, "value", 256, 0), strict_scalars=True,
+TAG_VALUE = Str(TAG_VALUE_PATTERN, 0, 256, lambda v: _explain_tag(v, "value", 256, 0) or _tag_chars(v, "value"),
+                strict_scalars=True,
                 what="a tag value (text)", extra=lambda v: _tag_chars(v, "value"))
 MAX_TAGS = 50 - 1  # SES allows 50 tags per tenant; the ownership tag takes one.
 TAGS = StrMap(TAG_KEY, TAG_VALUE, MAX_TAGS, what="a mapping of tag keys to text values",

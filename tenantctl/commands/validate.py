@@ -16,7 +16,7 @@ import sys
 from typing import Any, TextIO
 
 from tenantctl.cli import CliError
-from tenantctl.diagnostics import Diagnostic, SpecInvalid, format_diagnostic
+from tenantctl.diagnostics import Diagnostic, SpecInvalid, format_diagnostic, one_line
 from tenantctl.environments import ConfigError, environment_spec, select
 from tenantctl.loader import LoadResult, load_spec, load_spec_text
 from tenantctl.sources import add_environment_arguments, configured_environments
@@ -126,7 +126,7 @@ def validate(
             environment_spec(result.spec, env)
         except ConfigError as exc:
             raise CliError(str(exc)) from None
-    shown = STDIN_NAME if path == "-" else path
+    shown = STDIN_NAME if path == "-" else one_line(path)
     errors = [d for d in diagnostics if d.is_error]
     warnings = [d for d in diagnostics if not d.is_error]
     if fmt == "json":
