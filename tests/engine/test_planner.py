@@ -124,6 +124,8 @@ def test_unowned_tenant_is_a_problem_naming_it_and_adopt(owner):
     (problem,) = p.problems
     assert problem.tenant == "shared" and problem.code == "unowned"
     assert "'shared'" in problem.message and "adopt: true" in problem.message
+    # Blocked, not unchanged: the tenant differs from the spec and the deploy refuses it.
+    assert p.summary() == {"create": 1, "update": 0, "delete": 0, "adopt": 0, "unchanged": 0, "blocked": 1}
 
 
 def test_adopt_tags_ownership_and_user_tags_in_one_call():
@@ -133,6 +135,7 @@ def test_adopt_tags_ownership_and_user_tags_in_one_call():
     assert change.action == "adopt"
     assert kinds(change) == [ADOPT_TENANT, UNTAG, SET_POLICY]
     assert change.ops[0].params["tags"] == {OWNERSHIP_TAG_KEY: "acme", "team": "x"}
+    assert change.ops[0].params["old_tags"] == {"team": None}  # for the plan: the tenant had no 'team' tag
     assert change.ops[1].params["keys"] == ["legacy"]
 
 
