@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from .applier import Applier, ApplyResult, Progress
 from .client import AwsContext, ClientFactory
@@ -74,8 +74,11 @@ def backoff_base(value: float | None = None) -> float:
         return BACKOFF_BASE
 
 
-class ReadFailed(Exception):
+class ReadFailed(BotoCoreError):
     """The live state could not be read completely: transient errors persisted. Nothing was written.
+
+    A :class:`botocore.exceptions.BotoCoreError`, so callers that already turn botocore errors into one line
+    (``tenantctl``'s ``aws_errors``) handle it too.
 
     Attributes
     ----------
@@ -83,8 +86,10 @@ class ReadFailed(Exception):
         Tenant name -> last error, for tenants whose read failed (empty when a list call failed).
     """
 
+    fmt = "{message}"
+
     def __init__(self, message: str, unread: dict[str, str] | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message=message)
         self.unread = dict(unread or {})
 
 
@@ -105,7 +110,10 @@ def _pause(attempt: int, deadline: float | None, base: float) -> bool:
 def _retrying(
     fn: Callable[[], Any], what: str, *, deadline: float | None, attempts: int, backoff: float
 ) -> Any:
-    """Call ``fn`` again (with backoff) while it fails transiently; :class:`ReadFailed` when out of attempts."""
+    """Call ``fn`` again (with backoff) while it fails transiently; :class:`ReadFailed` when out of attempts.
+
+    ``what`` prefixes the messages (``"checking the referenced resources: "``, or empty).
+    """
     attempt = 0
     while True:
         try:
@@ -117,8 +125,8 @@ def _retrying(
             if attempt >= attempts or not _pause(attempt - 1, deadline, backoff):
                 times = f"{attempt} attempt{'s' if attempt != 1 else ''}"
                 why = describe_error(exc).rstrip(".")
-                raise ReadFailed(f"{what}: {why} (still failing after {times})") from exc
-            log.warning("%s: %s; trying again (attempt %d of %d)", what, describe_error(exc), attempt + 1, attempts)
+                raise ReadFailed(f"{what}{why} (still failing after {times})") from exc
+            log.warning("%s%s; trying again (attempt %d of %d)", what, describe_error(exc), attempt + 1, attempts)
 
 
 @dataclass(frozen=True)
@@ -331,13 +339,13 @@ def read_live_retrying(
         unread.clear()
         return read_live(ses, spec, scope, light=light, ctx=ctx, unread=unread, **common)
 
-    live = _retrying(whole, "reading the live account", deadline=deadline, attempts=attempts, backoff=backoff)
+    live = _retrying(whole, "", deadline=deadline, attempts=attempts, backoff=backoff)
     attempt = 1
     while unread:
         if attempt >= attempts or not _pause(attempt - 1, deadline, backoff):
             first = sorted(unread)[0]
             raise ReadFailed(
-                f"reading the live account: {len(unread)} tenant(s) could not be read after {attempt} attempt"
+                f"{len(unread)} tenant(s) could not be read after {attempt} attempt"
                 f"{'s' if attempt != 1 else ''} (e.g. {first}: {unread[first].rstrip('.')})",
                 unread,
             )
@@ -591,7 +599,7 @@ def converge(
     result.problems = list(plan.problems)
     if not result.problems and not plan.empty:
         result.problems = _retrying(
-            lambda: check_resources(ses, plan, ctx, concurrency=workers), "checking the referenced resources", **reads
+            lambda: check_resources(ses, plan, ctx, concurrency=workers), "checking the referenced resources: ", **reads
         )
     if result.problems or plan.empty:
         _finish(result, counter, before)

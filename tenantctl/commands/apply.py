@@ -264,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 plan = compute_plan(factory, spec, mode="all", old_spec=old, drift=args.drift, ctx=ctx)
             except ReadFailed as exc:
-                raise CliError(f"{exc}; nothing was changed, run apply again") from None
+                raise CliError(f"reading the live account: {exc}; nothing was changed, run apply again") from None
     color = not args.no_color and _isatty(sys.stdout)
     print_plan(plan, loaded, ctx, color=color)
     if plan.problems:

@@ -233,3 +233,11 @@ def test_apply_live_read_that_keeps_failing_is_one_clear_error_and_writes_nothin
     assert "(still failing after 6 attempts); nothing was changed, run apply again" in run.err
     assert stats["operations"]["ListTenants"]["faults"] == 6 * 2  # 6 engine attempts x 2 botocore attempts
     assert set(stats["operations"]) == {"ListTenants"} and live_names(ses) == set()
+    # `plan --against live` reads the same way: one line, no traceback.
+    seslocal.configure(fault_rate=1.0, operations=["ListTenants"])
+    plan = cli("plan", str(f), "--against", "live", "--endpoint-url", endpoint)
+    seslocal.configure()
+    assert plan.code == 1 and "Traceback" not in plan.err
+    line = plan.err.strip().splitlines()[-1]  # after the spec's warnings
+    assert line.startswith("tenantctl: reading the live account: ListTenants failed: ")
+    assert line.endswith("(still failing after 6 attempts)")
