@@ -10,12 +10,19 @@ Architecture (one job: run the reconcile engine from CloudFormation)::
   (``SpecBucket``, ``SpecKey``, ``SpecHash``) plus ``Mode`` and ``Deployment``, so the template has the same
   size whatever the number of tenants.
 - The Lambda code is the engine package plus the pinned boto3, bundled locally (no Docker).
-- Time limits: CloudFormation waits at most one hour for a custom resource. ``on_event_timeout`` +
-  ``total_timeout`` + ``is_complete_timeout`` must fit in that hour, ``total_timeout`` must be an integer
-  multiple of ``query_interval`` (the Provider's waiter retries ``total/interval`` times), and each custom
-  resource's ``ServiceTimeout`` is set to that sum, so CloudFormation and the Provider give up together.
-- Both custom resources have pinned logical ids, so moving this construct in the tree cannot replace them
-  (a replacement would send CloudFormation Delete events). The physical id is kept stable by the Lambda.
+- Time limits: CloudFormation waits at most one hour for a custom resource (``ServiceTimeout`` ≤ 3600 s) and
+  nothing stops the Provider's waiter state machine when CloudFormation gives up (aws/aws-cdk#31541). The
+  waiter (CDK 2.275 ``WaiterStateMachine``) is one Task with ``Retry{IntervalSeconds: query_interval,
+  MaxAttempts: total_timeout / query_interval, BackoffRate: 1}``: the interval is a pause *between* attempts
+  and every attempt runs isComplete (up to its Lambda timeout), so the waiter runs ``MaxAttempts + 1``
+  isComplete attempts. ``check_timeouts`` computes the true worst case (see ``worst_case_seconds``) and refuses
+  any configuration whose waiter could outlive the one-hour limit; each custom resource's ``ServiceTimeout``
+  (a resource property, which the handler also reads to compute its write deadline) is that worst case.
+- Every resource of this construct has a pinned logical id (see ``pinned_logical_id``): the two custom
+  resources by name, everything else (handler and Provider framework functions, their roles and policies, the
+  waiter state machine, the log group) under a stable root, so moving this construct in the tree changes no
+  logical id: no replacement, no ServiceToken change (which CloudFormation rejects), no clash of the
+  fixed function names. The physical id is kept stable by the Lambda.
 - The prune step (``DeleteTenant``, irreversible) depends on the reconcile resource; the stack that owns this
   construct makes it depend on everything else in the deployment (see ``prune_after``).
 
@@ -26,11 +33,12 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from aws_cdk import CustomResource, Duration, RemovalPolicy, Stack
+from aws_cdk import CfnElement, CustomResource, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -53,6 +61,22 @@ PRUNE_RESOURCE_TYPE = "Custom::SesTenantsPrune"
 
 #: CloudFormation's limit for a custom resource (ServiceTimeout maximum).
 MAX_SERVICE_TIMEOUT = Duration.hours(1)
+
+#: Default Provider timing (see ``check_timeouts``): worst case 840 + 18 × (120 + 2) + 17 × 30 + 30 = 3576 s.
+DEFAULT_ON_EVENT_TIMEOUT = Duration.minutes(14)
+DEFAULT_IS_COMPLETE_TIMEOUT = Duration.minutes(2)
+DEFAULT_QUERY_INTERVAL = Duration.seconds(30)
+DEFAULT_TOTAL_TIMEOUT = Duration.seconds(17 * 30)
+
+#: Allowance, per isComplete attempt, for what the Lambda timeout does not bound: the framework-isComplete
+#: hop, the state machine's transition and the handler's init phase.
+ATTEMPT_OVERHEAD_SECONDS = 2
+#: Fixed allowance for CloudFormation → framework-onEvent, StartExecution, and the onTimeout task's response.
+FIXED_OVERHEAD_SECONDS = 30
+
+#: Root of the pinned logical ids of the construct's resources other than the two custom resources. Equal to
+#: the construct id the tenants stack has always used, so the pinned ids equal the ids already deployed.
+LOGICAL_ID_ROOT = "Provisioner"
 
 _SPEC_DIRS: list[str] = []
 
@@ -88,6 +112,65 @@ def write_spec_file(document: str) -> str:
     return str(path)
 
 
+def waiter_max_attempts(query_interval: Duration, total_timeout: Duration) -> int:
+    """Return the waiter's ``Retry.MaxAttempts``, as CDK 2.275's Provider computes it.
+
+    Parameters
+    ----------
+    query_interval, total_timeout : Duration
+        The Provider waiter's polling interval and total time.
+
+    Returns
+    -------
+    int
+        ``total_timeout / query_interval`` (``calculateRetryPolicy`` in ``custom-resources/lib/provider-framework
+        /util.js``): the number of *retries* after the first isComplete attempt.
+
+    Raises
+    ------
+    ValueError
+        If the total is not a whole, positive multiple of the interval.
+    """
+    interval = query_interval.to_seconds()
+    total = total_timeout.to_seconds()
+    if interval <= 0 or total <= 0 or total % interval != 0:
+        raise ValueError(
+            f"total_timeout ({total}s) must be a positive integer multiple of query_interval ({interval}s)"
+        )
+    return int(total // interval)
+
+
+def worst_case_seconds(
+    on_event_timeout: Duration, is_complete_timeout: Duration, query_interval: Duration, total_timeout: Duration
+) -> int:
+    """Return the longest time the Provider can work on one custom-resource event, in seconds.
+
+    The waiter's Task runs isComplete once and retries ``MaxAttempts`` times, pausing ``query_interval`` before
+    each retry (``BackoffRate`` 1); any attempt may last the whole isComplete Lambda timeout. So::
+
+        on_event + (MaxAttempts + 1) × (is_complete + ATTEMPT_OVERHEAD) + MaxAttempts × query_interval
+                 + FIXED_OVERHEAD
+
+    Parameters
+    ----------
+    on_event_timeout, is_complete_timeout, query_interval, total_timeout : Duration
+        As for ``check_timeouts``.
+
+    Returns
+    -------
+    int
+        The worst case in seconds.
+    """
+    retries = waiter_max_attempts(query_interval, total_timeout)
+    attempt = is_complete_timeout.to_seconds() + ATTEMPT_OVERHEAD_SECONDS
+    return int(
+        on_event_timeout.to_seconds()
+        + (retries + 1) * attempt
+        + retries * query_interval.to_seconds()
+        + FIXED_OVERHEAD_SECONDS
+    )
+
+
 def check_timeouts(
     on_event_timeout: Duration, is_complete_timeout: Duration, query_interval: Duration, total_timeout: Duration
 ) -> Duration:
@@ -98,32 +181,89 @@ def check_timeouts(
     on_event_timeout, is_complete_timeout : Duration
         Lambda timeouts of the two handlers (each at most 15 minutes).
     query_interval, total_timeout : Duration
-        The Provider waiter's polling interval and total time.
+        The Provider waiter's polling interval and ``total_timeout`` (``MaxAttempts = total / interval``).
 
     Returns
     -------
     Duration
-        ``on_event_timeout + total_timeout + is_complete_timeout`` (the worst case CloudFormation waits).
+        ``worst_case_seconds(...)``: CloudFormation waits exactly as long as the waiter can run.
 
     Raises
     ------
     ValueError
-        If the total is not a whole multiple of the interval, or the sum exceeds one hour.
+        If the total is not a whole multiple of the interval, a handler timeout is out of range, or the worst
+        case exceeds CloudFormation's one-hour limit (the waiter would keep running after CloudFormation has
+        given up, aws/aws-cdk#31541).
     """
-    interval = query_interval.to_seconds()
-    total = total_timeout.to_seconds()
-    if interval <= 0 or total % interval != 0:
-        raise ValueError(f"total_timeout ({total}s) must be an integer multiple of query_interval ({interval}s)")
     for name, d in (("on_event_timeout", on_event_timeout), ("is_complete_timeout", is_complete_timeout)):
         if not 0 < d.to_seconds() <= 900:
             raise ValueError(f"{name} must be between 1 s and 15 min, got {d.to_seconds()}s")
-    worst = on_event_timeout.to_seconds() + total + is_complete_timeout.to_seconds()
-    if worst > MAX_SERVICE_TIMEOUT.to_seconds():
+    retries = waiter_max_attempts(query_interval, total_timeout)
+    worst = worst_case_seconds(on_event_timeout, is_complete_timeout, query_interval, total_timeout)
+    limit = int(MAX_SERVICE_TIMEOUT.to_seconds())
+    if worst > limit:
+        oe, ic, qi = (int(d.to_seconds()) for d in (on_event_timeout, is_complete_timeout, query_interval))
         raise ValueError(
-            f"on_event_timeout + total_timeout + is_complete_timeout = {worst}s exceeds CloudFormation's "
-            f"{MAX_SERVICE_TIMEOUT.to_seconds()}s limit for a custom resource"
+            f"the Provider's waiter could outlive CloudFormation's {limit}s limit for a custom resource: "
+            f"on_event_timeout {oe}s + {retries + 1} isComplete attempts x ({ic}s timeout + "
+            f"{ATTEMPT_OVERHEAD_SECONDS}s overhead) + {retries} pauses x {qi}s query_interval + "
+            f"{FIXED_OVERHEAD_SECONDS}s overhead = {worst}s (MaxAttempts = total_timeout / query_interval = "
+            f"{retries}); lower total_timeout, is_complete_timeout or on_event_timeout"
         )
     return Duration.seconds(worst)
+
+
+def make_unique_id(components: list[str]) -> str:
+    """Return the logical id CDK allocates to an element at ``components`` below its stack.
+
+    Same algorithm as aws-cdk-lib's ``makeUniqueId`` (``core/lib/private/uniqueid``): ``Default`` dropped,
+    ``Resource`` dropped from the readable part, repeated suffixes folded, non-alphanumerics removed, plus the
+    first 8 hex digits (upper case) of the MD5 of the ``/``-joined path.
+
+    Parameters
+    ----------
+    components : list of str
+        Construct ids from below the stack down to the element.
+
+    Returns
+    -------
+    str
+    """
+    parts = [c for c in components if c != "Default"]
+    if not parts:
+        raise ValueError("unable to compute a logical id for an empty path")
+    if len(parts) == 1:
+        return re.sub(r"[^A-Za-z0-9]", "", parts[0])
+    digest = hashlib.md5("/".join(parts).encode(), usedforsecurity=False).hexdigest()[:8].upper()
+    folded: list[str] = []
+    for part in parts:
+        if not folded or not folded[-1].endswith(part):
+            folded.append(part)
+    human = "".join(re.sub(r"[^A-Za-z0-9]", "", p) for p in folded if p != "Resource")[:240]
+    return human + digest
+
+
+def pinned_logical_id(root: str, element: CfnElement, construct: Construct) -> str:
+    """Return the pinned logical id of ``element``, a CloudFormation element inside ``construct``.
+
+    Parameters
+    ----------
+    root : str
+        Stable root (``LOGICAL_ID_ROOT``) standing in for the construct's position in the tree.
+    element : CfnElement
+        The element to pin (its path below ``construct`` decides the id).
+    construct : Construct
+        The provisioner.
+
+    Returns
+    -------
+    str
+        The id CDK would allocate if ``construct`` sat directly below its stack with id ``root``: it depends on
+        the element's path *inside* the construct only.
+    """
+    base = construct.node.path.split("/")
+    path = element.node.path.split("/")
+    return make_unique_id([root, *path[len(base) :]])
 
 
 def handler_function_names(prefix: str) -> tuple[str, str]:
@@ -169,19 +309,23 @@ class TenantProvisioner(Construct):
     handler_module : str, optional
         Module holding ``on_event`` and ``is_complete`` (default ``ses_tenants_engine.handler``).
     query_interval : Duration, optional
-        Default 30 seconds.
+        Pause between two isComplete attempts; default 30 seconds.
     total_timeout : Duration, optional
-        Default 40 minutes (an integer multiple of ``query_interval``).
+        The Provider's ``total_timeout``, an integer multiple of ``query_interval``; the waiter makes
+        ``total_timeout / query_interval`` retries. Default 510 s (17 retries, 18 isComplete attempts).
     on_event_timeout : Duration, optional
         Default 14 minutes (the handler stops starting work before its budget ends).
     is_complete_timeout : Duration, optional
-        Default 5 minutes.
+        Default 2 minutes (the handler works within its own remaining time).
     memory_size : int, optional
         Default 256 MB.
     log_retention : logs.RetentionDays, optional
         Retention of the provisioner's log group (default three months).
     reconcile_logical_id, prune_logical_id : str, optional
         Pinned CloudFormation logical ids of the two custom resources.
+    logical_id_root : str, optional
+        Root of the pinned logical ids of every other resource of the construct (default ``"Provisioner"``);
+        give each provisioner of one stack its own root.
     function_name_prefix : str, optional
         When given, the two handler functions are named ``<prefix>-onEvent`` and ``<prefix>-isComplete``
         (see ``handler_function_names``), so other stacks can watch them by name without a cross-stack
@@ -206,14 +350,15 @@ class TenantProvisioner(Construct):
         log_retention: logs.RetentionDays = logs.RetentionDays.THREE_MONTHS,
         reconcile_logical_id: str = RECONCILE_LOGICAL_ID,
         prune_logical_id: str = PRUNE_LOGICAL_ID,
+        logical_id_root: str = LOGICAL_ID_ROOT,
         function_name_prefix: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         runtime = runtime or lambda_.Runtime.PYTHON_3_14
-        query_interval = query_interval or Duration.seconds(30)
-        total_timeout = total_timeout or Duration.minutes(40)
-        on_event_timeout = on_event_timeout or Duration.minutes(14)
-        is_complete_timeout = is_complete_timeout or Duration.minutes(5)
+        query_interval = query_interval or DEFAULT_QUERY_INTERVAL
+        total_timeout = total_timeout or DEFAULT_TOTAL_TIMEOUT
+        on_event_timeout = on_event_timeout or DEFAULT_ON_EVENT_TIMEOUT
+        is_complete_timeout = is_complete_timeout or DEFAULT_IS_COMPLETE_TIMEOUT
         service_timeout = check_timeouts(on_event_timeout, is_complete_timeout, query_interval, total_timeout)
 
         self.spec_asset = s3_assets.Asset(self, "Spec", path=write_spec_file(spec_document))
@@ -278,6 +423,14 @@ class TenantProvisioner(Construct):
         )
         self.prune.node.add_dependency(self.reconcile)
         self.service_timeout = service_timeout
+        self._pin_logical_ids(logical_id_root, {reconcile_logical_id, prune_logical_id})
+        for name in ("onEvent", "isComplete", "onTimeout"):
+            # The framework writes the construct path into the description; keep it path-free so a move
+            # changes nothing in the template but metadata.
+            fn = self.provider.node.find_child(f"framework-{name}").node.default_child
+            fn.add_property_override(  # type: ignore[union-attr]
+                "Description", f"AWS CDK resource provider framework - {name} (ses-tenants provisioner)"
+            )
         self._acknowledge_framework_findings()
 
     # ----------------------------------------------------------------------------------------------- API
@@ -314,6 +467,13 @@ class TenantProvisioner(Construct):
         )
         resource.node.default_child.override_logical_id(logical_id)  # type: ignore[union-attr]
         return resource
+
+    def _pin_logical_ids(self, root: str, keep: set[str]) -> None:
+        """Pin the logical id of every CloudFormation element of this construct (see ``pinned_logical_id``)."""
+        stack = Stack.of(self)
+        for c in self.node.find_all():
+            if isinstance(c, CfnElement) and stack.resolve(c.logical_id) not in keep:
+                c.override_logical_id(pinned_logical_id(root, c, self))
 
     def _framework_role(self, id: str) -> iam.Role:
         """Create a role for the Provider's own functions: logs to the provisioner log group, nothing else."""

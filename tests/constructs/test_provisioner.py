@@ -10,12 +10,17 @@ import pytest
 from aws_cdk import Duration
 from aws_cdk.assertions import Template
 from ses_tenants_constructs.provisioner import (
+    ATTEMPT_OVERHEAD_SECONDS,
+    FIXED_OVERHEAD_SECONDS,
     OWNERSHIP_TAG_KEY,
     PRUNE_LOGICAL_ID,
     RECONCILE_LOGICAL_ID,
     TenantProvisioner,
     check_timeouts,
     handler_function_names,
+    make_unique_id,
+    waiter_max_attempts,
+    worst_case_seconds,
 )
 from ses_tenants_engine import model
 
@@ -79,8 +84,8 @@ def test_custom_resource_properties_carry_only_the_spec_location(built: dict) ->
         assert props["SpecHash"] == asset_hash
         assert props["SpecKey"] == f"{asset_hash}.json"
         assert props["SpecBucket"] == {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"}
-        # onEvent 14 min + waiter 40 min + last isComplete 5 min: CloudFormation gives up with the Provider.
-        assert props["ServiceTimeout"] == "3540"
+        # 840 + 18 × (120 + 2) + 17 × 30 + 30: CloudFormation waits exactly as long as the waiter can run.
+        assert props["ServiceTimeout"] == "3576"
         assert "ProviderframeworkonEvent" in props["ServiceToken"]["Fn::GetAtt"][0]
 
 
@@ -105,13 +110,70 @@ def test_prune_after_adds_dependencies(new_stack) -> None:
     assert queue_id in tpl["Resources"][PRUNE_LOGICAL_ID]["DependsOn"]
 
 
-def test_logical_ids_survive_moving_the_construct(new_stack) -> None:
+def _resources(nested: bool) -> dict[str, dict]:
+    stack = cdk.Stack(cdk.App(), "Test")
+    scope: Construct = Construct(Construct(stack, "Refactored"), "Deeper") if nested else stack
+    TenantProvisioner(
+        scope,
+        "Moved" if nested else "Provisioner",
+        spec_document=SPEC,
+        deployment="acme",
+        code=cdk.aws_lambda.Code.from_inline("x"),
+        function_name_prefix="Test",
+    )
+    return Template.from_stack(stack).to_json()["Resources"]
+
+
+def test_logical_ids_survive_moving_the_construct() -> None:
+    before, after = _resources(nested=False), _resources(nested=True)
+    # Every resource keeps its logical id, and its definition: the framework functions (the ServiceToken's
+    # target), the fixed-name handler functions, all roles and policies, the waiter, the log group.
+    assert before == after
+    types = sorted(r["Type"] for r in after.values())
+    assert types.count("AWS::Lambda::Function") == 5
+    assert types.count("AWS::IAM::Role") == 4
+    assert types.count("AWS::IAM::Policy") == 4
+    assert types.count("AWS::StepFunctions::StateMachine") == 1
+    assert types.count("AWS::Logs::LogGroup") == 1
+    token = {"Fn::GetAtt": ["ProvisionerProviderframeworkonEvent01C4BB4C", "Arn"]}
+    for logical_id in (RECONCILE_LOGICAL_ID, PRUNE_LOGICAL_ID):
+        assert after[logical_id]["Properties"]["ServiceToken"] == token
+    # The pinned ids are the ids the tenants stack deployed before pinning (construct id "Provisioner"), so
+    # pinning itself replaces nothing.
+    assert {
+        "ProvisionerOnEventD0DE09C3",
+        "ProvisionerIsCompleteE525B450",
+        "ProvisionerLogs96F6E388",
+        "ProvisionerProviderwaiterstatemachine2C2D3C68",
+        "ProvisionerHandlerRole54293B80",
+    } <= set(after)
+
+
+def test_pinned_ids_follow_cdk_allocation() -> None:
+    stack = cdk.Stack(cdk.App(), "Test")
+    queue = cdk.aws_sqs.Queue(Construct(stack, "A"), "Queue-1", enforce_ssl=True)
+    expected = stack.resolve(stack.get_logical_id(queue.node.default_child))
+    assert make_unique_id(["A", "Queue-1", "Resource"]) == expected
+    assert make_unique_id(["Default", "Top_Level"]) == "TopLevel"
+
+
+def test_two_provisioners_in_one_stack_need_distinct_roots(new_stack) -> None:
     stack = new_stack()
-    nested = Construct(Construct(stack, "Refactored"), "Deeper")
-    TenantProvisioner(nested, "Moved", spec_document=SPEC, deployment="acme", code=cdk.aws_lambda.Code.from_inline("x"))
+    code = cdk.aws_lambda.Code.from_inline("x")
+    TenantProvisioner(stack, "One", spec_document=SPEC, deployment="acme", code=code)
+    TenantProvisioner(
+        stack,
+        "Two",
+        spec_document=SPEC,
+        deployment="other",
+        code=code,
+        logical_id_root="Second",
+        reconcile_logical_id="SecondReconcile",
+        prune_logical_id="SecondPrune",
+    )
     res = Template.from_stack(stack).to_json()["Resources"]
-    assert res[RECONCILE_LOGICAL_ID]["Type"] == "Custom::SesTenants"
-    assert res[PRUNE_LOGICAL_ID]["Type"] == "Custom::SesTenantsPrune"
+    assert sum(1 for k in res if k.startswith("Second")) == 17
+    assert sum(1 for k in res if k.startswith("Provisioner")) == 15
 
 
 def test_template_does_not_grow_with_the_spec(new_stack) -> None:
@@ -146,7 +208,7 @@ def test_handlers_settings(built: dict) -> None:
         assert "ReservedConcurrentExecutions" not in props
         assert props["LoggingConfig"]["LogGroup"]["Ref"].startswith("ProvisionerLogs")
     assert on_event["Timeout"] == 14 * 60
-    assert is_complete["Timeout"] == 5 * 60
+    assert is_complete["Timeout"] == 2 * 60
 
 
 def test_explicit_log_group_with_retention(built: dict) -> None:
@@ -160,22 +222,68 @@ def test_explicit_log_group_with_retention(built: dict) -> None:
     assert all("LogGroup" in f["Properties"]["LoggingConfig"] for f in fns.values())
 
 
-def test_waiter_polls_every_interval_until_total_timeout(built: dict) -> None:
-    (sm,) = _by_type(built["json"], "AWS::StepFunctions::StateMachine").values()
+def _waiter(tpl: dict) -> dict:
+    (sm,) = _by_type(tpl, "AWS::StepFunctions::StateMachine").values()
     definition = sm["Properties"]["DefinitionString"]
     text = "".join(p if isinstance(p, str) else "X" for p in definition["Fn::Join"][1])
-    retry = json.loads(text)["States"]["framework-isComplete-task"]["Retry"][0]
-    assert retry["IntervalSeconds"] == 30
-    assert retry["MaxAttempts"] == 80  # 40 min / 30 s
-    assert retry["BackoffRate"] == 1
+    return json.loads(text)["States"]
+
+
+def test_waiter_cannot_outlive_service_timeout(built: dict) -> None:
+    tpl = built["json"]
+    states = _waiter(tpl)
+    (retry,) = states["framework-isComplete-task"]["Retry"]
+    assert retry == {"ErrorEquals": ["States.ALL"], "IntervalSeconds": 30, "MaxAttempts": 17, "BackoffRate": 1}
+    assert states["framework-isComplete-task"]["Catch"][0]["Next"] == "framework-onTimeout-task"
+    fns = _by_type(tpl, "AWS::Lambda::Function").values()
+    timeouts = {f["Properties"]["Handler"].rsplit(".", 1)[-1]: f["Properties"]["Timeout"] for f in fns}
+    on_event, is_complete = timeouts["on_event"], timeouts["is_complete"]
+    # MaxAttempts counts retries: the Task runs isComplete MaxAttempts + 1 times, pausing IntervalSeconds
+    # before each retry, and any attempt may take the whole isComplete timeout.
+    attempts = retry["MaxAttempts"] + 1
+    worst = (
+        on_event
+        + attempts * (is_complete + ATTEMPT_OVERHEAD_SECONDS)
+        + retry["MaxAttempts"] * retry["IntervalSeconds"]
+        + FIXED_OVERHEAD_SECONDS
+    )
+    assert worst == 840 + 18 * 122 + 17 * 30 + 30 == 3576
+    for logical_id in (RECONCILE_LOGICAL_ID, PRUNE_LOGICAL_ID):
+        service_timeout = int(tpl["Resources"][logical_id]["Properties"]["ServiceTimeout"])
+        assert worst <= service_timeout <= 3600
+    # Total handler work time the hour buys: onEvent plus every isComplete attempt.
+    assert on_event + attempts * is_complete == 3000
+
+
+def _timed(stack: cdk.Stack, **timing: Duration) -> TenantProvisioner:
+    code = cdk.aws_lambda.Code.from_inline("x")
+    return TenantProvisioner(stack, "P", spec_document=SPEC, deployment="acme", code=code, **timing)
+
+
+def test_previous_defaults_are_refused(new_stack) -> None:
+    # 14 min + 81 × 5 min + 80 × 30 s + overheads = 27,732 s ≈ 7.7 h: the waiter would run long after
+    # CloudFormation gave up.
+    with pytest.raises(ValueError, match=r"could outlive CloudFormation's 3600s limit.*= 27732s.*MaxAttempts"):
+        _timed(new_stack(), total_timeout=Duration.minutes(40), is_complete_timeout=Duration.minutes(5))
+
+
+def test_worst_case_boundary() -> None:
+    # One more retry than the default tips the worst case over the hour.
+    args = (Duration.minutes(14), Duration.minutes(2), Duration.seconds(30))
+    assert waiter_max_attempts(Duration.seconds(30), Duration.seconds(510)) == 17
+    assert worst_case_seconds(*args, Duration.seconds(510)) == 3576
+    assert worst_case_seconds(*args, Duration.seconds(540)) == 3576 + 122 + 30
+    with pytest.raises(ValueError, match="3728s"):
+        check_timeouts(*args, Duration.seconds(540))
 
 
 @pytest.mark.parametrize(
     ("on_event", "is_complete", "interval", "total", "message"),
     [
-        (14, 5, 7, 40 * 60, "integer multiple"),
-        (14, 5, 30, 45 * 60, "exceeds"),
-        (16, 5, 30, 30 * 60, "between 1 s and 15 min"),
+        (14, 2, 7, 510, "integer multiple"),
+        (14, 2, 30, 0, "positive integer multiple"),
+        (14, 5, 30, 45 * 60, "outlive"),
+        (16, 2, 30, 510, "between 1 s and 15 min"),
     ],
 )
 def test_timing_is_validated(on_event: int, is_complete: int, interval: int, total: int, message: str) -> None:
@@ -190,19 +298,18 @@ def test_timing_is_validated(on_event: int, is_complete: int, interval: int, tot
 
 def test_custom_timing_sets_service_timeout(new_stack) -> None:
     stack = new_stack()
-    TenantProvisioner(
+    _timed(
         stack,
-        "P",
-        spec_document=SPEC,
-        deployment="acme",
-        code=cdk.aws_lambda.Code.from_inline("x"),
         query_interval=Duration.seconds(60),
-        total_timeout=Duration.minutes(30),
+        total_timeout=Duration.minutes(10),
         on_event_timeout=Duration.minutes(10),
         is_complete_timeout=Duration.minutes(2),
     )
-    props = Template.from_stack(stack).to_json()["Resources"][RECONCILE_LOGICAL_ID]["Properties"]
-    assert props["ServiceTimeout"] == str((10 + 30 + 2) * 60)
+    tpl = Template.from_stack(stack)
+    props = tpl.to_json()["Resources"][RECONCILE_LOGICAL_ID]["Properties"]
+    # 600 + 11 attempts × (120 + 2) + 10 pauses × 60 + 30
+    assert props["ServiceTimeout"] == str(600 + 11 * 122 + 10 * 60 + 30)
+    assert _waiter(tpl.to_json())["framework-isComplete-task"]["Retry"][0]["MaxAttempts"] == 10
 
 
 def _handler_statements(built: dict) -> dict[str, dict]:
