@@ -8,7 +8,8 @@
 * ``LimitExceededException`` from ``CreateTenant`` (the account's tenant quota) is not retried (see
   :mod:`.client`): it becomes one clear quota error and no further ``CreateTenant`` is attempted.
 * A deadline (``time.monotonic()`` value): no tenant starts after it, and a tenant in progress stops between
-  two ops; its remaining work is pending.
+  two ops; its remaining work is pending. A call refused by the client's write deadline
+  (:class:`.client.DeadlinePassed`) leaves the tenant pending too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from .client import DeadlinePassed
 from .live import error_code, is_transient
 from .model import OWNERSHIP_TAG_KEY
 from .plan_types import (
@@ -208,7 +210,9 @@ class Applier:
             outcome = (stop.outcome, applied, stop.message)
         except Exception as exc:
             what = f"{change.ops[applied].kind} failed: {_describe(exc)}"
-            if is_transient(exc):
+            if isinstance(exc, DeadlinePassed):
+                outcome = (PENDING, applied, f"{change.ops[applied].kind} not started: {exc}")
+            elif is_transient(exc):
                 outcome = (PENDING, applied, what)
             else:
                 log.error("tenant %s: %s", change.tenant, what)
@@ -268,7 +272,7 @@ class Applier:
         if kind in (ADOPT_TENANT, TAG):
             ses.tag_resource(ResourceArn=arn, Tags=_tags(p["tags"]))
         elif kind == UNTAG:
-            keys = [k for k in p["keys"] if k != OWNERSHIP_TAG_KEY]
+            keys = [k for k in p["keys"] if k != OWNERSHIP_TAG_KEY and k[:4].lower() != "aws:"]
             if keys:
                 ses.untag_resource(ResourceArn=arn, TagKeys=keys)
         elif kind == SET_POLICY:

@@ -20,12 +20,18 @@ bounds the run. botocore offers no setting for this; the handler is swapped thro
 system (``unregister``/``register`` of botocore's ``retry-config-<service>`` handler id), building the
 replacement from :mod:`botocore.retries.standard`'s classes. ``ClientFactory(retry_quota=True)`` (or
 ``SES_TENANTS_RETRY_QUOTA=on``) keeps botocore's quota; the engine then relies on its re-plan rounds.
+
+The write deadline. ``ClientFactory(write_deadline=<epoch seconds>)`` installs :func:`install_write_deadline` on
+the SES client: from that moment no state-changing request is sent -- not even a botocore retry of a call that
+started earlier -- and the call raises :class:`DeadlinePassed` instead (the applier leaves the tenant pending).
+The Lambda sets it to the moment CloudFormation gives up on the custom resource (minus a safety margin).
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +43,36 @@ from botocore.retries import standard
 DEFAULT_CONCURRENCY = 16
 DEFAULT_MAX_ATTEMPTS = 10
 NO_RETRY_ON_CREATE = ("LimitExceededException",)
+CONNECT_TIMEOUT = 10  # seconds
+READ_TIMEOUT = 30  # seconds
+#: The longest one HTTP attempt can take (connect + read timeouts): the margin before a deadline under which no
+#: new write starts.
+ATTEMPT_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT
+
+
+class DeadlinePassed(Exception):
+    """A state-changing SES request was not sent: the write deadline had passed."""
+
+
+def is_read(operation: str) -> bool:
+    """Whether an SES operation only reads (``Get*`` / ``List*``)."""
+    return operation.startswith(("Get", "List"))
+
+
+def install_write_deadline(client: Any, deadline: float) -> None:
+    """Refuse every state-changing request of ``client`` from ``deadline`` (epoch seconds) on.
+
+    Registered last on ``before-send`` (after botocore's adaptive rate limiter, which may wait), so the check is
+    made just before each HTTP attempt, retries included; the call then raises :class:`DeadlinePassed`, which
+    botocore does not retry. Reads are never refused.
+    """
+
+    def guard(event_name: str = "", **_: Any) -> None:
+        operation = event_name.rsplit(".", 1)[-1]
+        if not is_read(operation) and time.time() >= deadline:
+            raise DeadlinePassed(f"{operation} not sent: the deadline passed")
+
+    client.meta.events.register_last("before-send", guard)
 
 
 @dataclass(frozen=True)
@@ -95,7 +131,7 @@ class CallCounter:
     def writes(self) -> int:
         """Count calls that change state (everything but Get*/List*)."""
         with self._lock:
-            return sum(n for k, n in self.calls.items() if not k.startswith(("Get", "List")))
+            return sum(n for k, n in self.calls.items() if not is_read(k))
 
     def reset(self) -> None:
         with self._lock:
@@ -205,6 +241,8 @@ class ClientFactory:
         Session to build clients from.
     retry_quota : bool
         Keep botocore's client-side retry quota (default False: see the module docstring).
+    write_deadline : float, optional
+        Epoch seconds from which the SES client sends no state-changing request (:func:`install_write_deadline`).
     """
 
     region: str | None = None
@@ -213,6 +251,7 @@ class ClientFactory:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     session: Any = None
     retry_quota: bool = False
+    write_deadline: float | None = None
     counter: CallCounter = field(default_factory=CallCounter)
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -234,8 +273,8 @@ class ClientFactory:
         return Config(
             retries={"mode": "adaptive", "max_attempts": self.max_attempts},
             max_pool_connections=max(10, self.concurrency + 2),
-            connect_timeout=10,
-            read_timeout=30,
+            connect_timeout=CONNECT_TIMEOUT,
+            read_timeout=READ_TIMEOUT,
         )
 
     def _client(self, service: str) -> Any:
@@ -253,6 +292,8 @@ class ClientFactory:
                     disable_retry_quota(client)
                 if service == "sesv2":
                     install_quota_guard(client)
+                    if self.write_deadline is not None:
+                        install_write_deadline(client, self.write_deadline)
                 self.counter.attach(client)
                 self._clients[service] = client
             return client

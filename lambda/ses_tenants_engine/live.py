@@ -119,12 +119,18 @@ class LiveTenant:
         }
 
 
-def _suppression(attrs: dict[str, Any] | None) -> Suppression | None:
+def suppression_of(attrs: dict[str, Any] | None) -> Suppression | None:
+    """``SuppressionAttributes`` of ``GetTenant`` -> :class:`Suppression`, or None when not set.
+
+    SES documents the scope as defaulting to ``ACCOUNT``, so a tenant without tenant-level suppression may come
+    back as ``{SuppressionScope: ACCOUNT, SuppressedReasons: []}``: with no reason this is "not set" (the spec
+    always names reasons when it sets suppression), so an unchanged tenant never costs a write.
+    """
     if not attrs:
         return None
     scope = attrs.get("SuppressionScope")
     reasons = tuple(sorted(attrs.get("SuppressedReasons") or ()))
-    if not scope and not reasons:
+    if not reasons and (not scope or scope == "ACCOUNT"):
         return None
     return Suppression(scope=scope or "", reasons=reasons)
 
@@ -143,7 +149,7 @@ def get_tenant(ses: Any, name: str) -> LiveTenant | None:
         tenant_id=t.get("TenantId", ""),
         tags={x["Key"]: x["Value"] for x in t.get("Tags") or ()},
         sending_status=t.get("SendingStatus"),
-        suppression=_suppression(t.get("SuppressionAttributes")),
+        suppression=suppression_of(t.get("SuppressionAttributes")),
     )
 
 

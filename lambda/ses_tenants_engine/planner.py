@@ -2,10 +2,17 @@
 
 It emits only what differs. Within one tenant the ops come in a safe order:
 
-* a tenant being paused (``sending: DISABLED``) is paused first, before anything else changes;
-* ownership/tags, suppression, reputation policy;
+* an adopted tenant gets this deployment's ownership tag first, before anything else changes, so an unowned
+  tenant is never modified without being adopted (the one exception: a tenant already at SES's 50-tag limit
+  has the tags the spec removes taken off first, to make room for the ownership tag);
+* a tenant being paused (``sending: DISABLED``) is paused next, before anything else changes;
+* tags: removals (``UntagResource``) before additions (``TagResource``), so the tag count never exceeds SES's
+  limit of 50 on the way (a tenant at the limit can rename a key); then suppression, reputation policy;
 * new associations before removed ones (a resource moving between tenants is never orphaned);
 * any other status change (enable / reinstate) last, once the tenant is fully configured.
+
+Reserved ``aws:`` tag keys (e.g. ``aws:cloudformation:stack-name`` on a tenant created by ``AWS::SES::Tenant``)
+cannot be removed and do not count against the limit: they are never diffed, removed or counted.
 
 A new tenant is one ``CreateTenant`` (ownership tag, user tags and suppression in the same call), then the
 policy if not ``standard``, its associations, and its status if not ``ENABLED``.
@@ -45,6 +52,8 @@ from .plan_types import (
 )
 
 MODES = ("all", "reconcile", "prune")
+MAX_TAGS = 50  # SES: tags per tenant (reserved aws: keys do not count)
+RESERVED_TAG_PREFIX = "aws:"
 DEFAULT_POLICY = "standard"
 DEFAULT_STATUS = "ENABLED"
 
@@ -65,9 +74,14 @@ def changed_tenants(old: Spec | None, new: Spec) -> set[str]:
     return {n for n in names if new_fp.get(n) != old_fp.get(n)}
 
 
+def is_reserved_tag(key: str) -> bool:
+    """Whether ``key`` is a reserved ``aws:`` tag key (set by AWS, e.g. CloudFormation; never removable)."""
+    return key[: len(RESERVED_TAG_PREFIX)].lower() == RESERVED_TAG_PREFIX
+
+
 def user_tags(tags: Mapping[str, str]) -> dict[str, str]:
-    """Tags without the ownership tag (user tags can never touch it)."""
-    return {k: v for k, v in tags.items() if k != OWNERSHIP_TAG_KEY}
+    """Return the tags a spec manages: without the ownership tag and without reserved ``aws:`` keys."""
+    return {k: v for k, v in tags.items() if k != OWNERSHIP_TAG_KEY and not is_reserved_tag(k)}
 
 
 def _suppression_json(t: TenantSpec) -> dict[str, Any] | None:
@@ -118,42 +132,68 @@ def _create_ops(t: TenantSpec, ctx: AwsContext, deployment: str) -> list[Op]:
     return ops
 
 
-def _update_ops(t: TenantSpec, live: LiveTenant, ctx: AwsContext, deployment: str, adopt: bool) -> list[Op]:
-    if not live.detailed:
-        raise ValueError(f"tenant {t.name!r}: live state was read without details; cannot diff it")
-    base = {"tenant_arn": live.arn}
-    ops: list[Op] = []
-    live_status = live.customer_status or DEFAULT_STATUS
-    status_op = None
-    if live_status != t.sending:
-        status_op = Op(SET_STATUS, t.name, {**base, "status": t.sending}, old=live_status, new=t.sending)
-    if status_op is not None and t.sending == "DISABLED":
-        ops.append(status_op)
-        status_op = None
+def _tag_ops(
+    t: TenantSpec, live: LiveTenant, deployment: str, adopt: bool, base: dict[str, Any], pause: Op | None
+) -> list[Op]:
+    """Ownership, pause and tag ops, in a safe order that keeps the tag count within :data:`MAX_TAGS`.
 
-    want_tags = user_tags(t.tags)
-    have_tags = user_tags(live.tags)
-    changed = {k: v for k, v in sorted(want_tags.items()) if have_tags.get(k) != v}
+    Adoption: the ownership tag first (with the changed user tags that fit), then the pause (if the spec pauses
+    the tenant), removals, the remaining additions. Owned tenant: the pause, removals, then additions.
+    """
+    want, have = user_tags(t.tags), user_tags(live.tags)
+    changed = {k: v for k, v in sorted(want.items()) if have.get(k) != v}
+    removed = sorted(k for k in have if k not in want)
+    untag = (
+        Op(UNTAG, t.name, {**base, "keys": removed}, old={k: have[k] for k in removed}, new=None) if removed else None
+    )
+    ops: list[Op] = []
+    rest = changed
     if adopt:
+        count = len(have) + (1 if OWNERSHIP_TAG_KEY in live.tags else 0)
+        room = MAX_TAGS - count - (0 if OWNERSHIP_TAG_KEY in live.tags else 1)
+        if room < 0 and untag is not None:
+            # At the limit: no room even for the ownership tag; the removals the spec asks for make room.
+            ops.append(untag)
+            room, untag = room + len(removed), None
+        new_keys = [k for k in changed if k not in have]
+        fits = set(new_keys[: max(0, room)])
+        first = {k: v for k, v in changed.items() if k in have or k in fits}
+        rest = {k: v for k, v in changed.items() if k not in first}
         ops.append(
             Op(
                 ADOPT_TENANT,
                 t.name,
                 {
                     **base,
-                    "tags": {OWNERSHIP_TAG_KEY: deployment, **changed},
+                    "tags": {OWNERSHIP_TAG_KEY: deployment, **first},
                     # Values the changed user tags had before (None: the tenant did not have the tag).
-                    "old_tags": {k: have_tags.get(k) for k in changed},
+                    "old_tags": {k: have.get(k) for k in first},
                 },
                 old=live.owner,
                 new=deployment,
             )
         )
-    elif changed:
-        ops.append(Op(TAG, t.name, {**base, "tags": changed}, old={k: have_tags.get(k) for k in changed}, new=changed))
-    removed = sorted(k for k in have_tags if k not in want_tags)
-    if removed:
-        ops.append(Op(UNTAG, t.name, {**base, "keys": removed}, old={k: have_tags[k] for k in removed}, new=None))
+    if pause is not None:
+        ops.append(pause)
+    if untag is not None:
+        ops.append(untag)
+    if rest:
+        ops.append(Op(TAG, t.name, {**base, "tags": rest}, old={k: have.get(k) for k in rest}, new=rest))
+    return ops
+
+
+def _update_ops(t: TenantSpec, live: LiveTenant, ctx: AwsContext, deployment: str, adopt: bool) -> list[Op]:
+    if not live.detailed:
+        raise ValueError(f"tenant {t.name!r}: live state was read without details; cannot diff it")
+    base = {"tenant_arn": live.arn}
+    live_status = live.customer_status or DEFAULT_STATUS
+    status_op = None
+    if live_status != t.sending:
+        status_op = Op(SET_STATUS, t.name, {**base, "status": t.sending}, old=live_status, new=t.sending)
+    pause = status_op if t.sending == "DISABLED" else None
+    if pause is not None:
+        status_op = None  # a pause comes early (placed by _tag_ops); enable / reinstate comes last
+    ops = _tag_ops(t, live, deployment, adopt, base, pause)
 
     want_sup, have_sup = _suppression_json(t), _live_suppression_json(live)
     if want_sup != have_sup:

@@ -8,6 +8,9 @@ What is read:
 * **full** (no old spec -- Create --, ``settings.drift_reconcile`` or ``drift=True``): ``ListTenants`` (paged),
   then every listed tenant is read (details only for desired tenants that are owned or adopted; a bulk
   ``ListReputationEntities`` replaces per-tenant ``GetReputationEntity`` when many tenants exist).
+* **continuation** (a full scope given ``settled``: isComplete after onEvent): tenants an earlier run of the same
+  spec left fully applied are checked with bulk list calls only; every other tenant is read in full (see
+  :func:`_read_light`). Nothing is assumed about a tenant that was not read or settled.
 
 Transient errors (throttling, 5xx, network) that are still there after botocore's retries never abort a run:
 
@@ -28,7 +31,7 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +50,9 @@ from .live import (
     read_tenants,
     resource_holders,
 )
-from .model import OWNERSHIP_TAG_KEY, Spec, Suppression, policy_from_arn
+from .model import Spec, policy_from_arn
 from .plan_types import ACTION_DELETE, Plan, PlanProblem
-from .planner import MODES, changed_tenants, needs_details, user_tags
+from .planner import MODES, changed_tenants, needs_details
 from .planner import plan as make_plan
 from .preflight import check_resources
 
@@ -192,6 +195,11 @@ class Result:
     def pending(self) -> int:
         return len(self.applied.pending)
 
+    @property
+    def unfinished(self) -> set[str]:
+        """Tenants left pending or failed (every other desired tenant in the plan's scope is done or unchanged)."""
+        return set(self.applied.pending) | set(self.applied.errors)
+
     def counts(self) -> dict[str, int]:
         """Small, fixed-size counts (safe to return to CloudFormation)."""
         done = self.applied.counts()
@@ -231,7 +239,7 @@ def read_live(
     mode: str = "all",
     deployment: str | None = None,
     concurrency: int = 16,
-    light: bool = False,
+    settled: Collection[str] | None = None,
     ctx: AwsContext | None = None,
     unread: dict[str, str] | None = None,
 ) -> dict[str, LiveTenant | None]:
@@ -251,10 +259,14 @@ def read_live(
         Ownership tag value; default ``spec.deployment``.
     concurrency : int
         Parallel reads.
-    light : bool
-        Continuation read for a full scope (isComplete after a full onEvent): see :func:`_read_light`.
+    settled : collection of str, optional
+        Desired tenants an earlier run of the same spec left fully applied (it read them in full and made them
+        match, or wrote them). With a full scope (modes other than ``prune``) this selects the continuation read
+        of :func:`_read_light`: the result then holds only the desired tenants that still need planning (read in
+        full, or ``None`` when absent) plus every tenant not in the spec; settled tenants that the bulk lists
+        confirm are left out (see :func:`is_continuation`).
     ctx : AwsContext, optional
-        Required with ``light`` (resolves resource ARNs).
+        Required with ``settled`` (resolves resource ARNs).
     unread : dict, optional
         When given, tenants whose read failed transiently are recorded here (name -> error) and left out of
         the result (they are neither "absent" nor known); a failing list call still raises.
@@ -275,23 +287,28 @@ def read_live(
         return read_tenants(ses, names, wants_details=wants, concurrency=concurrency, failed=unread)
 
     listed = list_tenants(ses)
-    if light and mode != "prune" and ctx is not None:
-        live = _read_light(ses, spec, listed, ctx, deployment, wants, concurrency, unread)
-    else:
-        names = [n for n in listed if mode != "prune" or n not in desired]
-        reputation = None
-        if mode != "prune" and sum(1 for n in listed if n in desired) >= BULK_REPUTATION_THRESHOLD:
-            reputation = _bulk_reputation(ses)
-        live = dict(
-            read_tenants(
-                ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation, failed=unread
-            )
-        )
+    if is_continuation(scope, mode, settled):
+        if ctx is None:
+            raise ValueError("an AwsContext is required for the continuation read")
+        assert settled is not None
+        return _read_light(ses, spec, listed, ctx, deployment, wants, concurrency, unread, settled)
+    names = [n for n in listed if mode != "prune" or n not in desired]
+    reputation = None
+    if mode != "prune" and sum(1 for n in listed if n in desired) >= BULK_REPUTATION_THRESHOLD:
+        reputation = _bulk_reputation(ses)
+    live = dict(
+        read_tenants(ses, names, wants_details=wants, concurrency=concurrency, reputation=reputation, failed=unread)
+    )
     if mode != "prune":
         for name in desired:
             if unread is None or name not in unread:
                 live.setdefault(name, None)
     return live
+
+
+def is_continuation(scope: Scope, mode: str, settled: Collection[str] | None) -> bool:
+    """Whether :func:`read_live` does the continuation read (its result then lists only what needs planning)."""
+    return settled is not None and scope.full and mode != "prune"
 
 
 def read_live_retrying(
@@ -302,7 +319,7 @@ def read_live_retrying(
     mode: str = "all",
     deployment: str | None = None,
     concurrency: int = 16,
-    light: bool = False,
+    settled: Collection[str] | None = None,
     ctx: AwsContext | None = None,
     deadline: float | None = None,
     attempts: int = READ_ATTEMPTS,
@@ -312,7 +329,7 @@ def read_live_retrying(
 
     Parameters
     ----------
-    ses, spec, scope, mode, deployment, concurrency, light, ctx
+    ses, spec, scope, mode, deployment, concurrency, settled, ctx
         As for :func:`read_live`.
     deadline : float, optional
         ``time.monotonic()`` value; no pause reaches past it.
@@ -337,7 +354,7 @@ def read_live_retrying(
 
     def whole() -> dict[str, LiveTenant | None]:
         unread.clear()
-        return read_live(ses, spec, scope, light=light, ctx=ctx, unread=unread, **common)
+        return read_live(ses, spec, scope, settled=settled, ctx=ctx, unread=unread, **common)
 
     live = _retrying(whole, "", deadline=deadline, attempts=attempts, backoff=backoff)
     attempt = 1
@@ -381,52 +398,52 @@ def _read_light(
     deployment: str,
     wants: Any,
     concurrency: int,
-    unread: dict[str, str] | None = None,
+    unread: dict[str, str] | None,
+    settled: Collection[str],
 ) -> dict[str, LiveTenant | None]:
-    """Bulk continuation read: list calls first, per-tenant reads only where something is missing.
+    """Continuation read: bulk list calls for the settled tenants, a full read for everything else.
 
-    ``ListReputationEntities`` (policy, status) and ``ListResourceTenants`` per referenced resource
-    (associations) are paged in bulk. A desired tenant whose policy, status and every desired association are
-    already in place is taken as done; every other tenant -- and every tenant not in the spec (deletion
-    candidates) -- is read in full, so nothing is ever written without its ownership being checked. This
-    does not look for out-of-band tag/suppression drift or extra associations on tenants that are done: it
-    serves isComplete after a full read already ran in onEvent (a drift reconcile reads everything).
+    ``settled`` names desired tenants an earlier run of the same spec (onEvent, or an earlier isComplete in the
+    same container) left fully applied: it read their tags, suppression and ownership in full and made them match,
+    or wrote them. For those, ``ListReputationEntities`` (policy, status) and ``ListResourceTenants`` per
+    referenced resource (associations) are paged in bulk; a settled tenant they confirm is done and left out of
+    the result (nothing is planned for it), one they do not confirm is read in full. Every other existing tenant
+    -- unsettled desired tenants (ownership, tags, suppression and extra associations unknown) and every tenant
+    not in the spec (deletion candidates) -- is read in full (``GetTenant``, and for owned/adopted desired ones
+    ``ListTenantResources``; the policy and status come from the bulk list), so nothing is planned, let alone
+    written, from state that was not read. Desired tenants that do not exist are ``None``.
+
+    Out-of-band tag/suppression drift and extra associations on *settled* tenants are not looked for (a drift
+    reconcile reads everything).
     """
     desired = spec.by_name()
+    settled = frozenset(settled)
     existing = [n for n in listed if n in desired]
-    reputation = (_bulk_reputation(ses) or {}) if existing else {}
+    reputation = _bulk_reputation(ses) if existing else {}
+    check = [n for n in existing if n in settled]
     wanted_arns = {
-        n: {r.arn(ctx.partition, ctx.region, ctx.account): r.type for r in desired[n].resources} for n in existing
+        n: {r.arn(ctx.partition, ctx.region, ctx.account) for r in desired[n].resources} for n in check
     }
     holders = resource_holders(ses, (a for arns in wanted_arns.values() for a in arns), concurrency=concurrency)
-    live: dict[str, LiveTenant | None] = {}
-    to_read = [n for n in listed if n not in desired]
-    for name in existing:
-        t, arn = desired[name], listed[name]["TenantArn"]
-        entity = reputation.get(arn) or {}
-        done = (
+
+    def confirmed(name: str) -> bool:
+        t = desired[name]
+        entity = (reputation or {}).get(listed[name]["TenantArn"]) or {}
+        return (
             bool(entity)
             and policy_from_arn(entity.get("ReputationManagementPolicy")) == t.reputation_policy
             and ((entity.get("CustomerManagedStatus") or {}).get("Status") or "ENABLED") == t.sending
             and all(name in holders.get(a, ()) for a in wanted_arns[name])
         )
-        if not done:
-            to_read.append(name)
-            continue
-        live[name] = LiveTenant(
-            name=name,
-            arn=arn,
-            tenant_id=listed[name].get("TenantId", ""),
-            tags={**user_tags(t.tags), OWNERSHIP_TAG_KEY: deployment},
-            suppression=t.suppression and Suppression(t.suppression.scope, tuple(sorted(t.suppression.reasons))),
-            policy=t.reputation_policy,
-            customer_status=t.sending,
-            resources=wanted_arns[name],
-            detailed=True,
-        )
-    live.update(
-        read_tenants(ses, to_read, wants_details=wants, concurrency=concurrency, reputation=reputation, failed=unread)
+
+    to_read = [n for n in listed if n not in desired]
+    to_read += [n for n in existing if n not in settled or not confirmed(n)]
+    live = read_tenants(
+        ses, to_read, wants_details=wants, concurrency=concurrency, reputation=reputation, failed=unread
     )
+    for name in desired:
+        if name not in listed:
+            live[name] = None
     return live
 
 
@@ -440,7 +457,7 @@ def compute_plan(
     ctx: AwsContext | None = None,
     deployment: str | None = None,
     concurrency: int | None = None,
-    light: bool = False,
+    settled: Collection[str] | None = None,
     deadline: float | None = None,
     read_attempts: int = READ_ATTEMPTS,
     backoff: float | None = None,
@@ -465,8 +482,9 @@ def compute_plan(
         Ownership tag value; default ``spec.deployment``.
     concurrency : int, optional
         Parallel reads; default the factory's.
-    light : bool
-        For a full scope, the bulk continuation read (see :func:`read_live`).
+    settled : collection of str, optional
+        For a full scope, the continuation read (see :func:`read_live`): settled tenants the bulk lists confirm
+        are not planned (they count as unchanged).
     deadline : float, optional
         ``time.monotonic()`` value; no retry pause reaches past it.
     read_attempts : int
@@ -495,13 +513,18 @@ def compute_plan(
         mode=mode,
         deployment=deployment,
         concurrency=_concurrency(client_factory, concurrency),
-        light=light,
+        settled=settled,
         ctx=ctx,
         deadline=deadline,
         attempts=read_attempts,
         backoff=backoff,
     )
-    return make_plan(spec, live, ctx, mode=mode, scope=None if scope.full else scope.names, deployment=deployment)
+    if is_continuation(scope, mode, settled):
+        desired = spec.by_name()
+        plan_scope: Collection[str] | None = [n for n in live if n in desired]
+    else:
+        plan_scope = None if scope.full else scope.names
+    return make_plan(spec, live, ctx, mode=mode, scope=plan_scope, deployment=deployment)
 
 
 def converge(
@@ -518,7 +541,7 @@ def converge(
     deployment: str | None = None,
     concurrency: int | None = None,
     max_rounds: int = MAX_ROUNDS,
-    light: bool = False,
+    settled: Collection[str] | None = None,
     read_attempts: int = READ_ATTEMPTS,
     backoff: float | None = None,
 ) -> Result:
@@ -552,8 +575,8 @@ def converge(
         As for :func:`compute_plan`.
     max_rounds : int
         Plan/apply rounds at most, per phase (creates/updates/adoptions, then deletions).
-    light : bool
-        Bulk continuation read for a full scope (see :func:`read_live`).
+    settled : collection of str, optional
+        Continuation read for a full scope (see :func:`read_live`).
     read_attempts : int
         Attempts at the first read and at the pre-flight checks (see :func:`read_live_retrying`).
     backoff : float, optional
@@ -590,7 +613,7 @@ def converge(
             ctx=ctx,
             deployment=deployment,
             concurrency=workers,
-            light=light,
+            settled=settled,
             deadline=deadline,
             read_attempts=read_attempts,
             backoff=backoff,
@@ -705,6 +728,7 @@ __all__ = [
     "backoff_delay",
     "compute_plan",
     "converge",
+    "is_continuation",
     "read_live",
     "read_live_retrying",
     "scope_for",

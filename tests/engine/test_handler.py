@@ -34,6 +34,12 @@ CFN_LIMIT = 4096
 LOG_GROUP = "/aws/lambda/SesTenants-Provisioner"
 
 
+def counts(data: dict) -> dict:
+    """``Data`` without the deadline (checked on its own by the deadline tests)."""
+    assert isinstance(data["Deadline"], int)
+    return {k: v for k, v in data.items() if k != "Deadline"}
+
+
 def small(obj) -> int:
     size = len(json.dumps(obj))
     assert size < 1024, size
@@ -123,36 +129,49 @@ def test_update_then_rollback_converges_back(world):
 
 
 def test_failed_create_then_retried_create_finishes(world):
+    """A Create that fails half-way -- a permanent error after other tenants were written (here the tenant quota,
+    reached after 5 of 6) -- and the Create CloudFormation sends again after the quota is raised: it finds the 5,
+    does not create them twice, and finishes the sixth."""
     ses, s3 = world
-    bad = spec_of(
-        *(tenant(f"t{i}") for i in range(5)),
-        tenant(
-            "broken",
-            resources=(Resource("CONFIGURATION_SET", "arn:aws:ses:us-west-2:123456789012:configuration-set/x"),),
-        ),
-    )
-    put_spec(s3, bad, "bad.json")
+    spec = spec_of(*(tenant(f"t{i}") for i in range(6)))
+    put_spec(s3, spec, "v1.json")
+    seslocal.configure(tenant_quota=5)
     with pytest.raises(ReconcileFailed) as failed:
-        handler.on_event(event("create", key="bad.json"), LambdaContext())
+        handler.on_event(event("create", key="v1.json"), LambdaContext())
     message = str(failed.value)
-    assert "broken" in message and LOG_GROUP in message and len(message) < 1000
+    assert "tenant quota reached" in message and LOG_GROUP in message and len(message) < 1000
     half_done = snapshot(ses)
-    assert set(half_done) == {"t0", "t1", "t2", "t3", "t4", "broken"}
+    assert len(half_done) == 5 and all(t["resources"] for t in half_done.values())
 
-    fixed = dataclasses.replace(
-        bad, tenants=(*bad.tenants[:5], tenant("broken", resources=(Resource("CONFIGURATION_SET", "cs-a"),)))
-    )
-    put_spec(s3, fixed, "fixed.json")
+    seslocal.configure()  # the quota was raised
     seslocal.reset_stats()
-    retry = event("create", key="fixed.json")
+    retry = event("create", key="v1.json")
     retry["RequestId"] = "a-new-request-id"
     response, _ = run_provider(retry)
-    assert response["Data"]["Created"] == 0 and response["Data"]["Errors"] == 0
+    assert response["Data"]["Created"] == 1 and response["Data"]["Errors"] == 0
     stats = seslocal.stats()
-    assert calls(stats, "CreateTenant") == 0  # found, not re-created
+    assert calls(stats, "CreateTenant") == 1  # the five are found, not re-created
     assert calls(stats, "CreateTenantResourceAssociation") == 1
-    snap = assert_matches(ses, fixed)
-    assert all(snap[n]["id"] == half_done[n]["id"] for n in snap)
+    snap = assert_matches(ses, spec)
+    assert all(snap[n]["id"] == half_done[n]["id"] for n in half_done)
+
+
+def test_resource_in_another_account_or_region_fails_before_any_write(world):
+    """Pre-flight refuses a resource ARN outside the deployment's account/region (the role could not associate
+    it): the deploy fails naming the tenant and the resource, with nothing written."""
+    ses, s3 = world
+    foreign = "arn:aws:ses:us-east-1:999999999999:configuration-set/shared"
+    spec = spec_of(
+        *(tenant(f"t{i}") for i in range(5)),
+        tenant("broken", resources=(Resource("CONFIGURATION_SET", foreign),)),
+    )
+    put_spec(s3, spec, "v1.json")
+    with pytest.raises(ReconcileFailed) as failed:
+        handler.on_event(event("create", key="v1.json"), LambdaContext())
+    message = str(failed.value)
+    assert "nothing was changed" in message and "tenant broken" in message and foreign in message
+    assert "account 999999999999" in message and "not supported" in message and LOG_GROUP in message
+    assert writes(seslocal.stats()) == 0 and snapshot(ses) == {}
 
 
 def test_time_budget_exhausted_then_is_complete_converges(world):
@@ -320,7 +339,8 @@ def test_physical_id_and_context_helpers():
 def test_delete_never_fails_for_missing_information(world):
     ev = event("delete", mode="prune", key="never-uploaded.json")
     response, polls = run_provider(ev)  # spec unreadable: retain, do not leave the stack in DELETE_FAILED
-    assert response == {"PhysicalResourceId": "ses-tenants:acme:prune", "Data": {"Pending": 0, "Errors": 0}}
+    assert response["PhysicalResourceId"] == "ses-tenants:acme:prune"
+    assert counts(response["Data"]) == {"Pending": 0, "Errors": 0}
     assert polls == [{"IsComplete": True}]
     ev["ResourceProperties"] = {"ServiceToken": "x"}
     response, _ = run_provider(ev)
@@ -346,7 +366,8 @@ def test_transient_read_failure_in_on_event_is_continued_by_is_complete(world, m
     seslocal.configure(fault_rate=1.0, operations=["ListTenants"])
     ev = event("create", key="v1.json")
     response = handler.on_event(ev, LambdaContext())
-    assert response == {"PhysicalResourceId": "ses-tenants:acme:reconcile", "Data": {"Pending": 1, "Errors": 0}}
+    assert response["PhysicalResourceId"] == "ses-tenants:acme:reconcile"
+    assert counts(response["Data"]) == {"Pending": 1, "Errors": 0}  # no Unfinished: isComplete reads in full
     assert handler.is_complete({**ev, **response}, LambdaContext()) == {"IsComplete": False}
     seslocal.configure()
     assert handler.is_complete({**ev, **response}, LambdaContext())["IsComplete"] is True
@@ -416,7 +437,8 @@ def test_persistent_transient_errors_after_writes_leave_work_pending_not_failed(
     merged = {**ev, **response}
     assert handler.is_complete(merged, LambdaContext()) == {"IsComplete": False}
     seslocal.configure()
-    assert handler.is_complete(merged, LambdaContext()) == {"IsComplete": True, "Data": {"Pending": 0, "Errors": 0}}
+    done = {"IsComplete": True, "Data": {"Pending": 0, "Errors": 0, "Unfinished": ""}}
+    assert handler.is_complete(merged, LambdaContext()) == done
     assert calls(seslocal.stats(), "CreateTenant", "ok") == 3
     assert_matches(ses, spec)
 

@@ -82,8 +82,8 @@ def test_update_emits_only_the_differences_in_safe_order():
     p = plan(spec_of(new), {"a": live}, CTX)
     (change,) = p.changes
     assert change.action == "update"
-    assert kinds(change) == [TAG, UNTAG, PUT_SUPPRESSION, SET_POLICY, ASSOCIATE, DISASSOCIATE, SET_STATUS]
-    tag, untag, sup, pol, assoc, disassoc, status = change.ops
+    assert kinds(change) == [UNTAG, TAG, PUT_SUPPRESSION, SET_POLICY, ASSOCIATE, DISASSOCIATE, SET_STATUS]
+    untag, tag, sup, pol, assoc, disassoc, status = change.ops
     assert tag.params["tags"] == {"add": "y", "change": "new"}
     assert untag.params["keys"] == ["drop"]
     assert sup.params["suppression"] == {"scope": "TENANT", "reasons": ["BOUNCE"]}
