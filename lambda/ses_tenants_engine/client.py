@@ -62,9 +62,10 @@ def is_read(operation: str) -> bool:
 def install_write_deadline(client: Any, deadline: float) -> None:
     """Refuse every state-changing request of ``client`` from ``deadline`` (epoch seconds) on.
 
-    Registered last on ``before-send`` (after botocore's adaptive rate limiter, which may wait), so the check is
-    made just before each HTTP attempt, retries included; the call then raises :class:`DeadlinePassed`, which
-    botocore does not retry. Reads are never refused.
+    Checked on ``before-send``, i.e. before each HTTP attempt, retries included: first (before any other handler,
+    e.g. an in-process stub that would answer the request) and again last (after botocore's adaptive rate
+    limiter, which may wait). The call then raises :class:`DeadlinePassed`, which botocore does not retry.
+    Reads are never refused.
     """
 
     def guard(event_name: str = "", **_: Any) -> None:
@@ -72,6 +73,7 @@ def install_write_deadline(client: Any, deadline: float) -> None:
         if not is_read(operation) and time.time() >= deadline:
             raise DeadlinePassed(f"{operation} not sent: the deadline passed")
 
+    client.meta.events.register_first("before-send", guard)
     client.meta.events.register_last("before-send", guard)
 
 
