@@ -318,3 +318,15 @@ def test_reserved_aws_tags_are_never_untagged_or_drift(factory, ses):
     seslocal.reset_stats()
     again = reconcile.converge(factory, spec, drift=True)  # full drift read: the aws: keys are no drift
     assert again.plan.empty and writes(seslocal.stats()) == 0
+
+
+def test_unfinished_positions_fit_and_never_lose_a_tenant():
+    scattered = set(range(0, 10_000, 2))  # worst case: every other tenant of 10,000 unfinished
+    text = handler.encode_positions(scattered)
+    assert len(text) <= handler.UNFINISHED_MAX
+    decoded = handler.decode_positions(text)
+    assert decoded is not None and scattered <= decoded  # widened (more reads), never narrowed
+    assert handler.encode_positions([7, 3, 4, 5, 9]) == "3-5,7,9"
+    assert handler.decode_positions("3-5,7,9") == {3, 4, 5, 7, 9} and handler.decode_positions("") == set()
+    for bad in (None, 12, "x", "5-2", "-1"):
+        assert handler.decode_positions(bad) is None
