@@ -113,7 +113,9 @@ def tenant_yaml(t: LiveTenant, ctx: AwsContext, deployment: str) -> list[str]:
         lines.append("    suppression:")
         lines.append(f"      scope: {t.suppression.scope.lower()}")
         lines.append(f"      reasons: {_flow_list([r.lower() for r in t.suppression.reasons])}")
-    tags = {k: v for k, v in sorted(t.tags.items()) if k != OWNERSHIP_TAG_KEY}
+    # The ownership tag is the deployment's, and aws:-prefixed tags are reserved (set by AWS services, never
+    # written by a spec): neither belongs in tenants.yaml.
+    tags = {k: v for k, v in sorted(t.tags.items()) if k != OWNERSHIP_TAG_KEY and not k.lower().startswith("aws:")}
     if tags:
         lines.append("    tags:")
         lines.extend(f"      {yaml_scalar(k)}: {yaml_scalar(v)}" for k, v in tags.items())

@@ -64,3 +64,15 @@ def test_empty_account_exports_a_valid_empty_spec():
     text = export_yaml([], CTX, "acme-mail", "2026-12-03T17:00:00Z")
     assert "tenants: []" in text
     assert load_spec_text(text, "export.yaml").spec.tenants == ()
+
+
+def test_reserved_aws_tags_are_not_exported():
+    tenant = LiveTenant(
+        "from-cfn",
+        "arn:aws:ses:eu-west-1:111122223333:tenant/from-cfn/tn-9",
+        tags={"aws:cloudformation:stack-name": "old-stack", "team": "mail"},
+    )
+    text = export_yaml([tenant], CTX, deployment="acme-mail", generated_at="2026-12-03T00:00:00Z")
+    assert "aws:cloudformation" not in text
+    spec = load_spec_text(text, "exported.yaml").spec
+    assert spec.tenants[0].tags == {"team": "mail"}
